@@ -39,6 +39,7 @@ export const environmentSchema = z.object({
   DB_POOL_MAX: positiveInt.default(DEFAULT_DB_POOL_MAX).describe('Maximum pg pool connections per process'),
   NATS_URL: optionalUrl(['nats', 'tls']).describe('NATS server with JetStream; unset: npm start spawns nats-server with its store in DATA_DIR/nats'),
   DATA_DIR: z.string().min(1).default('.data').describe('Where the embedded PostgreSQL and NATS keep their data'),
+  HOST: z.string().min(1).default('127.0.0.1').describe('Address the HTTP servers bind to; 0.0.0.0 in containers'),
   GATEWAY_PORT: port.default(DEFAULT_GATEWAY_PORT).describe('Gateway HTTP/WebSocket port'),
   SUBGRAPH_BASE_PORT: port.default(DEFAULT_SUBGRAPH_BASE_PORT).describe('First subgraph port; the six subgraphs take this and the next five'),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional().describe('HS256 secret for JWTs (development default when unset outside production)'),
