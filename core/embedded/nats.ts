@@ -66,6 +66,9 @@ export async function startEmbeddedNats(options: EmbeddedNatsOptions): Promise<E
     const startedAt = performance.now();
     const server = spawn(binary, ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', dataDir], {
       stdio: ['ignore', 'pipe', 'pipe'],
+      // A process group of its own: Ctrl-C in a terminal signals the whole foreground group, and
+      // the server must keep running until the hub has drained its connection and stops it.
+      detached: true,
     });
     const serverLog = new ServerLog(log, server);
     // If the hub exits without stop() (an uncaught error, process.exit), the server goes too.

@@ -1,0 +1,166 @@
+// `npm start` with nothing configured: embedded PostgreSQL and nats-server come up on free ports,
+// migrations and the demo seed are applied, readiness is green, and Ctrl-C stops everything.
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+
+const root = fileURLToPath(new URL('../../..', import.meta.url));
+const START_TIMEOUT_MS = 90_000; // initdb + migrations + seed on a 2-core machine
+
+interface ReadyLine {
+  healthUrl: string;
+  readyUrl: string;
+  metricsUrl: string;
+  database: string;
+  nats: string;
+  databaseEmbedded: boolean;
+  natsEmbedded: boolean;
+  migrationsApplied: number;
+  seed: { created: boolean; counts: Record<string, number> } | null;
+}
+
+interface RunningHub {
+  process: ChildProcess;
+  ready: ReadyLine;
+  output: string[];
+}
+
+const leftovers: ChildProcess[] = [];
+
+/** Start `npm start`'s entry with a clean environment: no DATABASE_URL, no NATS_URL. */
+function startHub(dataDir: string): Promise<RunningHub> {
+  const environment: Record<string, string> = {
+    PATH: `${process.env.PATH ?? ''}:/usr/sbin:/usr/local/bin`,
+    HOME: process.env.HOME ?? '/root',
+    DATA_DIR: dataDir,
+    GATEWAY_PORT: '0',
+    LOG_PRETTY: 'false',
+    NODE_ENV: 'development',
+  };
+  const child = spawn(path.join(root, 'node_modules/.bin/tsx'), ['bin/start.ts'], {
+    cwd: root,
+    env: environment,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true, // its own process group, so the test can press Ctrl-C the way a terminal does
+  });
+  leftovers.push(child);
+  const output: string[] = [];
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no ready line within ${START_TIMEOUT_MS} ms:\n${output.join('')}`)), START_TIMEOUT_MS);
+    let buffered = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output.push(chunk.toString());
+      buffered += chunk.toString();
+      const lines = buffered.split('\n');
+      buffered = lines.pop() ?? '';
+      for (const line of lines) {
+        if (!line.startsWith('{')) continue;
+        const entry = JSON.parse(line) as { msg: string } & ReadyLine;
+        if (entry.msg === 'plantgraph ready') {
+          clearTimeout(timer);
+          resolve({ process: child, ready: entry, output });
+        }
+      }
+    });
+    child.stderr!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`hub exited with ${code} before it was ready:\n${output.join('')}`));
+    });
+  });
+}
+
+/** Ctrl-C: a terminal sends SIGINT to every process of the foreground group, not just the hub. */
+function stopHub(hub: RunningHub): Promise<number | null> {
+  return new Promise((resolve) => {
+    hub.process.once('exit', (code) => resolve(code));
+    process.kill(-hub.process.pid!, 'SIGINT');
+  });
+}
+
+function portOf(url: string): number {
+  return Number(new URL(url).port);
+}
+
+function portAnswers(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+async function queryEmbeddedDatabase<T extends pg.QueryResultRow>(dataDir: string, databaseUrl: string, sql: string): Promise<T[]> {
+  const url = new URL(databaseUrl);
+  url.password = (await readFile(path.join(dataDir, 'pg', 'plantgraph.password'), 'utf8')).trim();
+  const client = new pg.Client({ connectionString: url.toString() });
+  await client.connect();
+  try {
+    return (await client.query<T>(sql)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+describe('embedded start', () => {
+  let dataDir: string;
+
+  afterAll(async () => {
+    for (const child of leftovers) if (child.exitCode === null) process.kill(-child.pid!, 'SIGKILL');
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('embedded start - comes up from nothing, migrated and seeded, and stops cleanly on Ctrl-C', async () => {
+    dataDir = await mkdtemp(path.join(os.tmpdir(), 'plantgraph-start-'));
+    const hub = await startHub(dataDir);
+    const { ready } = hub;
+    expect(ready.databaseEmbedded).toBe(true);
+    expect(ready.natsEmbedded).toBe(true);
+    expect(ready.migrationsApplied).toBeGreaterThanOrEqual(2);
+    expect(ready.seed).not.toBeNull();
+    expect(ready.seed).toMatchObject({ created: true, counts: { sites: 2, lines: 3 } });
+    expect(hub.output.join('')).toContain('initialising a new embedded PostgreSQL cluster');
+
+    const readiness = await fetch(ready.readyUrl);
+    expect(readiness.status).toBe(200);
+    expect(await readiness.json()).toEqual({ ready: true, checks: { database: { ok: true }, nats: { ok: true } } });
+    const metrics = await (await fetch(ready.metricsUrl)).text();
+    expect(metrics).toMatch(/plantgraph_migrations_total\{[^}]*outcome="applied"[^}]*\} [1-9]/);
+
+    const [counts] = await queryEmbeddedDatabase<{ sites: string; orders: string; mode: string }>(
+      dataDir,
+      ready.database,
+      `SELECT (SELECT count(*) FROM assets.site) AS sites, (SELECT count(*) FROM orders.production_order) AS orders, telemetry.storage_mode() AS mode`,
+    );
+    expect(Number(counts!.sites)).toBe(2);
+    expect(Number(counts!.orders)).toBeGreaterThan(0);
+    expect(counts!.mode).toBe('postgresql');
+
+    const databasePort = portOf(ready.database);
+    const natsPort = portOf(ready.nats);
+    expect(await stopHub(hub)).toBe(0);
+    expect(hub.output.join('')).toContain('"msg":"stopped"');
+    expect(hub.output.join('')).not.toContain('exited while the hub still uses it');
+    expect(await portAnswers(databasePort)).toBe(false);
+    expect(await portAnswers(natsPort)).toBe(false);
+  }, 150_000);
+
+  it('embedded start - a second start on the same data keeps it: nothing to migrate, nothing to seed', async () => {
+    expect(dataDir).toBeDefined(); // runs after the first test, on its data directory
+    const hub = await startHub(dataDir);
+    expect(hub.ready.migrationsApplied).toBe(0);
+    expect(hub.ready.seed).toMatchObject({ created: false, counts: { sites: 2 } });
+    expect(hub.output.join('')).not.toContain('initialising a new embedded PostgreSQL cluster');
+    const [counts] = await queryEmbeddedDatabase<{ sites: string }>(dataDir, hub.ready.database, 'SELECT count(*) AS sites FROM assets.site');
+    expect(Number(counts!.sites)).toBe(2);
+    expect(await stopHub(hub)).toBe(0);
+  }, 150_000);
+});
