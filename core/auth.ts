@@ -2,12 +2,52 @@
 // `verifyAccessToken`; `npm run token` signs development tokens with the configured secret.
 import { jwtVerify, SignJWT } from 'jose';
 import { z } from 'zod';
-import { PlantgraphError, ErrorCodes } from './errors.ts';
+import { PlantgraphError, ErrorCodes, ValidationError } from './errors.ts';
 
 export const roles = ['viewer', 'operator', 'planner', 'quality', 'maintenance', 'erp-adapter', 'partner', 'admin'] as const;
 export type Role = (typeof roles)[number];
 
 export const DEFAULT_TOKEN_LIFETIME = '12h';
+
+/**
+ * Scopes, as the graph's `@requiresScopes` directives name them. A token carries a role; the
+ * gateway derives the scopes from it, so the rules live in one table here and in the SDL.
+ */
+export const scopes = {
+  /** Plant data: assets, states, alarms, orders of every customer, inventory, quality. */
+  readPlant: 'plant:read',
+  /** Fields partners must not see (ERP ids, costs, internal notes, integration data). */
+  readInternal: 'internal:read',
+  /** Partner view of orders: only their own customer's orders. */
+  readOwnOrders: 'orders:read-own',
+  /** Master data: sites, lines, assets, materials. */
+  writeMasterData: 'masterdata:write',
+  /** Order commands: release, reprioritise, cancel. */
+  commandOrders: 'orders:command',
+  /** Quality decisions, holds, lots. */
+  writeQuality: 'quality:write',
+  /** Maintenance requests and alarms. */
+  writeMaintenance: 'maintenance:write',
+  /** ERP outbox and inbound command log; dead letter replay. */
+  integrate: 'integration:operate',
+} as const;
+export type Scope = (typeof scopes)[keyof typeof scopes];
+
+const plantStaff: Scope[] = [scopes.readPlant, scopes.readInternal];
+const scopesByRole: Record<Role, Scope[]> = {
+  viewer: plantStaff,
+  operator: [...plantStaff, scopes.writeMaintenance],
+  planner: [...plantStaff, scopes.writeMasterData, scopes.commandOrders],
+  quality: [...plantStaff, scopes.writeQuality],
+  maintenance: [...plantStaff, scopes.writeMaintenance],
+  'erp-adapter': [...plantStaff, scopes.writeMasterData, scopes.commandOrders, scopes.writeQuality, scopes.writeMaintenance, scopes.integrate],
+  partner: [scopes.readOwnOrders],
+  admin: Object.values(scopes),
+};
+
+export function scopesForRole(role: Role): Scope[] {
+  return scopesByRole[role];
+}
 
 export const accessClaimsSchema = z
   .object({
@@ -41,13 +81,14 @@ export interface DevelopmentTokenOptions extends TokenSettings {
 }
 
 export async function signDevelopmentToken(options: DevelopmentTokenOptions): Promise<string> {
-  const claims = accessClaimsSchema.parse({
+  const parsed = accessClaimsSchema.safeParse({
     sub: options.subject ?? `dev-${options.role}`,
     role: options.role,
     customerId: options.customerId,
     siteIds: options.siteIds,
   });
-  const { sub, ...rest } = claims;
+  if (!parsed.success) throw new ValidationError(parsed.error.issues.map((i) => `${i.path.join('.') || 'claims'}: ${i.message}`).join('; '));
+  const { sub, ...rest } = parsed.data;
   return new SignJWT(rest)
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(sub)

@@ -1,5 +1,7 @@
-// The database handles of a process: one pg pool (for hand-written SQL such as telemetry and
-// migrations) and one Prisma client on the pg driver adapter (for the relational model).
+// The database handles of a process: one pg pool, used both for hand-written SQL (telemetry,
+// migrations) and by the Prisma client through the pg driver adapter, so a process holds one set
+// of connections. Every statement sent is counted (`statements`), which is how tests prove that a
+// list query's statement count does not grow with its length.
 import pg from 'pg';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from '../prisma/generated/client.ts';
@@ -10,32 +12,48 @@ export type Pool = pg.Pool;
 
 export interface DatabaseOptions {
   url: string;
-  /** Maximum connections of the pg pool. The Prisma adapter keeps its own pool of the same size. */
+  /** Maximum connections of the pool. */
   poolMax: number;
   /** PostgreSQL application_name, shown in pg_stat_activity. @default 'plantgraph' */
   applicationName?: string;
   log: Logger;
 }
 
+/** Statements sent to PostgreSQL by this process since it opened the database. */
+export interface StatementCounter {
+  count: number;
+}
+
 export interface Database {
   pool: pg.Pool;
   prisma: PrismaClient;
+  statements: StatementCounter;
   close(): Promise<void>;
 }
 
 export function openDatabase({ url, poolMax, applicationName = 'plantgraph', log }: DatabaseOptions): Database {
-  const pool = new pg.Pool({ connectionString: url, max: poolMax, application_name: applicationName });
+  const statements: StatementCounter = { count: 0 };
+  class CountingClient extends pg.Client {
+    // pg's query() has many overloads; counting must not change which one runs.
+    override query(...args: unknown[]): never {
+      statements.count += 1;
+      return (super.query as (...a: unknown[]) => never)(...args);
+    }
+  }
+  const pool = new pg.Pool({ connectionString: url, max: poolMax, application_name: applicationName, Client: CountingClient });
   // An idle client losing its connection (database restart) must not crash the process.
-  pool.on('error', (error) => log.warn({ err: error }, 'idle PostgreSQL connection failed'));
-  const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: url, max: poolMax, application_name: applicationName }) });
+  pool.on('error', (error: Error & { code?: string }) => log.warn({ code: error.code, reason: error.message }, 'idle PostgreSQL connection failed'));
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   let closed = false;
   return {
     pool,
     prisma,
+    statements,
     async close() {
       if (closed) return;
       closed = true;
-      await Promise.allSettled([prisma.$disconnect(), pool.end()]);
+      await prisma.$disconnect().catch(() => undefined);
+      await pool.end().catch(() => undefined);
     },
   };
 }

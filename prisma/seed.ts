@@ -812,6 +812,7 @@ async function createDemoPlant(tx: Tx, now: Date): Promise<string> {
         quantity: order.quantity,
         unit: order.unit,
         lineId: must(lineIds, `${order.site}/${order.line}`),
+        siteId: must(siteIds, order.site),
         customerId: order.customer === null ? null : must(customerIds, order.customer),
         status: 'RELEASED',
         priority: order.priority,
