@@ -18,9 +18,9 @@ import { formatSubgraphError } from './errors.ts';
 export const subgraphNames = ['assets', 'orders', 'inventory', 'quality', 'maintenance', 'integration'] as const;
 export type SubgraphName = (typeof subgraphNames)[number];
 
-/** assets on the base port, orders on the next, … integration on base + 5. */
+/** assets on the base port, orders on the next, … integration on base + 5; base 0 means free ports. */
 export function subgraphPort(name: SubgraphName, basePort: number): number {
-  return basePort + subgraphNames.indexOf(name);
+  return basePort === 0 ? 0 : basePort + subgraphNames.indexOf(name);
 }
 
 export interface SubgraphContext<Loaders = unknown> {

@@ -56,8 +56,12 @@ export async function startSubgraphsUnderTest(label: string, definitions: Subgra
   };
 }
 
-/** Statements the database saw while `run` ran (tests run their queries one at a time). */
+/**
+ * Statements the database saw while `run` ran (tests run their queries one at a time). `run` goes
+ * once before counting: a pool connection opened on the way sends set-up statements of its own.
+ */
 export async function countStatements(database: Database, run: () => Promise<unknown>): Promise<number> {
+  await run();
   const before = database.statements.count;
   await run();
   return database.statements.count - before;

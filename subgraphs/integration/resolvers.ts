@@ -1,0 +1,45 @@
+// GraphQL → service. Related rows go through the request's loaders; references to other domains
+// are entity stubs ({ __typename, id }) that the owning subgraph resolves.
+import type { SubgraphContext } from '../../core/graphql/subgraph.ts';
+import { scalarResolvers } from '../../core/graphql/scalars.ts';
+import type { PageArguments } from '../../core/graphql/pagination.ts';
+import { parseId } from '../../core/graphql/input.ts';
+import type { ErpPosting, IntegrationException } from '../../prisma/generated/client.ts';
+import type { IntegrationLoaders } from './loaders.ts';
+import { listCommands, listDeadLetters, listExceptions, listPostings, type DeadLetterRecord } from './service.ts';
+
+type Context = SubgraphContext<IntegrationLoaders>;
+type ListArguments = PageArguments & { filter?: unknown };
+
+const reference = (__typename: string, id: string | null) => (id ? { __typename, id } : null);
+const optional = <T>(id: string | null, load: (id: string) => Promise<T>) => (id ? load(id) : null);
+
+export const integrationResolvers = {
+  DateTime: scalarResolvers.DateTime,
+  JSON: scalarResolvers.JSON,
+  Query: {
+    erpPostings: (_: unknown, args: ListArguments, { prisma }: Context) => listPostings(prisma, args.filter, args),
+    erpPosting: (_: unknown, { id }: { id: string }, { loaders }: Context) => loaders.postingById.load(parseId(id)),
+    inboundCommands: (_: unknown, args: ListArguments, { prisma }: Context) => listCommands(prisma, args.filter, args),
+    deadLetters: (_: unknown, args: ListArguments, { prisma }: Context) => listDeadLetters(prisma, args.filter, args),
+    integrationExceptions: (_: unknown, args: ListArguments, { prisma }: Context) => listExceptions(prisma, args.filter, args),
+  },
+  ErpPosting: {
+    __resolveReference: ({ id }: { id: string }, { loaders }: Context) => loaders.postingById.load(id),
+    order: (posting: ErpPosting) => reference('ProductionOrder', posting.orderId),
+    operation: (posting: ErpPosting) => reference('Operation', posting.operationId),
+    lot: (posting: ErpPosting) => reference('MaterialLot', posting.lotId),
+    maintenanceRequest: (posting: ErpPosting) => reference('MaintenanceRequest', posting.maintenanceRequestId),
+    inspectionLot: (posting: ErpPosting) => reference('InspectionLot', posting.inspectionLotId),
+    exceptions: (posting: ErpPosting, _: unknown, { loaders }: Context) => loaders.exceptionsByPostingId.load(posting.id),
+  },
+  DeadLetter: {
+    __resolveReference: ({ id }: { id: string }, { loaders }: Context) => loaders.deadLetterById.load(id),
+    exceptions: (deadLetter: DeadLetterRecord, _: unknown, { loaders }: Context) => loaders.exceptionsByDeadLetterId.load(deadLetter.id),
+  },
+  IntegrationException: {
+    __resolveReference: ({ id }: { id: string }, { loaders }: Context) => loaders.exceptionById.load(id),
+    posting: (exception: IntegrationException, _: unknown, { loaders }: Context) => optional(exception.postingId, (id) => loaders.postingById.load(id)),
+    deadLetter: (exception: IntegrationException, _: unknown, { loaders }: Context) => optional(exception.deadLetterId, (id) => loaders.deadLetterById.load(id)),
+  },
+};

@@ -1,0 +1,96 @@
+// GraphQL → service. Related rows go through the request's loaders; references to other domains
+// are entity stubs ({ __typename, id }) that the owning subgraph resolves.
+import type { SubgraphContext } from '../../core/graphql/subgraph.ts';
+import { scalarResolvers } from '../../core/graphql/scalars.ts';
+import type { PageArguments } from '../../core/graphql/pagination.ts';
+import { parseId } from '../../core/graphql/input.ts';
+import { NotFoundError } from '../../core/errors.ts';
+import type { Location, Material } from '../../prisma/generated/client.ts';
+import type { InventoryLoaders } from './loaders.ts';
+import {
+  createMaterial,
+  findMaterialByNumber,
+  listLocations,
+  listLots,
+  listMaterials,
+  listMovements,
+  listPallets,
+  updateMaterial,
+  type BomItemRecord,
+  type LotRecord,
+  type MovementRecord,
+  type PalletRecord,
+} from './service.ts';
+
+type Context = SubgraphContext<InventoryLoaders>;
+type ListArguments = PageArguments & { filter?: unknown };
+
+const reference = (__typename: string, id: string | null) => (id ? { __typename, id } : null);
+const optional = <T>(id: string | null, load: (id: string) => Promise<T>) => (id ? load(id) : null);
+
+async function loadMaterial(loaders: InventoryLoaders, materialId: string) {
+  const material = await loaders.materialById.load(materialId);
+  if (!material) throw new NotFoundError('material', materialId);
+  return material;
+}
+
+export const inventoryResolvers = {
+  DateTime: scalarResolvers.DateTime,
+  Query: {
+    materials: (_: unknown, args: ListArguments, { prisma }: Context) => listMaterials(prisma, args.filter, args),
+    material: (_: unknown, { id }: { id: string }, { loaders }: Context) => loaders.materialById.load(parseId(id)),
+    materialByNumber: (_: unknown, { erpMaterialNumber }: { erpMaterialNumber: string }, { prisma }: Context) => findMaterialByNumber(prisma, erpMaterialNumber),
+    materialLots: (_: unknown, args: ListArguments, { prisma, caller }: Context) => listLots(prisma, caller, args.filter, args),
+    materialLot: (_: unknown, { id }: { id: string }, { loaders }: Context) => loaders.lotById.load(parseId(id)),
+    materialMovements: (_: unknown, args: ListArguments, { prisma, caller }: Context) => listMovements(prisma, caller, args.filter, args),
+    locations: (_: unknown, args: ListArguments, { prisma, caller }: Context) => listLocations(prisma, caller, args.filter, args),
+    pallets: (_: unknown, args: ListArguments, { prisma, caller }: Context) => listPallets(prisma, caller, args.filter, args),
+  },
+  Mutation: {
+    createMaterial: async (_: unknown, args: { input: unknown; idempotencyKey: string }, { prisma, caller, loaders }: Context) => {
+      const { materialId, replayed } = await createMaterial(prisma, caller, args.input, args.idempotencyKey);
+      return { material: await loadMaterial(loaders, materialId), replayed };
+    },
+    updateMaterial: async (_: unknown, args: { id: string; input: unknown; idempotencyKey: string }, { prisma, caller, loaders }: Context) => {
+      const { materialId, replayed } = await updateMaterial(prisma, caller, parseId(args.id), args.input, args.idempotencyKey);
+      return { material: await loadMaterial(loaders, materialId), replayed };
+    },
+  },
+  Material: {
+    __resolveReference: ({ id }: { id: string }, { loaders }: Context) => loaders.materialById.load(id),
+    billOfMaterials: (material: Material, _: unknown, { loaders }: Context) => loaders.bomsByMaterialId.load(material.id),
+  },
+  BomItem: {
+    component: (item: BomItemRecord, _: unknown, { loaders }: Context) => loadMaterial(loaders, item.componentMaterialId),
+  },
+  Location: {
+    __resolveReference: ({ id }: { id: string }, { loaders }: Context) => loaders.locationById.load(id),
+    site: (location: Location) => reference('Site', location.siteId),
+    line: (location: Location) => reference('Line', location.lineId),
+  },
+  MaterialLot: {
+    __resolveReference: ({ id }: { id: string }, { loaders }: Context) => loaders.lotById.load(id),
+    material: (lot: LotRecord, _: unknown, { loaders }: Context) => loadMaterial(loaders, lot.materialId),
+    location: (lot: LotRecord, _: unknown, { loaders }: Context) => optional(lot.locationId, (id) => loaders.locationById.load(id)),
+    producedBy: (lot: LotRecord) => reference('ProductionOrder', lot.producedByOrderId),
+  },
+  MaterialMovement: {
+    __resolveReference: ({ id }: { id: string }, { loaders }: Context) => loaders.movementById.load(id),
+    material: (movement: MovementRecord, _: unknown, { loaders }: Context) => loadMaterial(loaders, movement.materialId),
+    lot: (movement: MovementRecord, _: unknown, { loaders }: Context) => optional(movement.lotId, (id) => loaders.lotById.load(id)),
+    fromLocation: (movement: MovementRecord, _: unknown, { loaders }: Context) => optional(movement.fromLocationId, (id) => loaders.locationById.load(id)),
+    toLocation: (movement: MovementRecord, _: unknown, { loaders }: Context) => optional(movement.toLocationId, (id) => loaders.locationById.load(id)),
+    order: (movement: MovementRecord) => reference('ProductionOrder', movement.orderId),
+    operation: (movement: MovementRecord) => reference('Operation', movement.operationId),
+  },
+  Pallet: {
+    __resolveReference: ({ id }: { id: string }, { loaders }: Context) => loaders.palletById.load(id),
+    material: (pallet: PalletRecord, _: unknown, { loaders }: Context) => loadMaterial(loaders, pallet.materialId),
+    lot: (pallet: PalletRecord, _: unknown, { loaders }: Context) => optional(pallet.lotId, (id) => loaders.lotById.load(id)),
+    location: (pallet: PalletRecord, _: unknown, { loaders }: Context) => optional(pallet.locationId, (id) => loaders.locationById.load(id)),
+    order: (pallet: PalletRecord) => reference('ProductionOrder', pallet.orderId),
+  },
+  ProductionOrder: {
+    materialMovements: ({ id }: { id: string }, _: unknown, { loaders }: Context) => loaders.recentMovementsByOrderId.load(id),
+  },
+};
