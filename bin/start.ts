@@ -1,26 +1,50 @@
-// `npm start`: the whole hub on its embedded default (or on DATABASE_URL / NATS_URL when set).
-// Later issues add the gateway, subgraphs, ingest worker and plant simulator to this one start.
+// `npm start`: the whole hub on its embedded default (or on DATABASE_URL / NATS_URL when set):
+// database and bus, the six subgraphs and the gateway in one process. Later issues add the ingest
+// worker and the plant simulator to this one start.
 import { startPlatform } from '../core/platform.ts';
-import { databaseCheck, natsCheck, startOperationsServer } from '../core/health.ts';
+import { databaseCheck, natsCheck } from '../core/health.ts';
 import { signDevelopmentToken } from '../core/auth.ts';
 import { redactUrl } from '../core/bus.ts';
+import { startSubgraph, subgraphPort, type RunningSubgraph } from '../core/graphql/subgraph.ts';
+import { startGateway } from '../gateway/server.ts';
+import { allSubgraphs } from '../subgraphs/index.ts';
 import { loadCliConfig, stopOnSignal } from './cli.ts';
 
 const { config, log } = loadCliConfig();
+const stack: (() => Promise<void>)[] = [];
+const stopAll = async () => {
+  while (stack.length > 0) await stack.pop()!().catch((error: unknown) => log.warn({ err: error }, 'error while stopping'));
+};
+stopOnSignal(async () => {
+  await stopAll();
+  log.info('stopped');
+}, log);
+
 try {
   const platform = await startPlatform(config, log);
-  const operations = await startOperationsServer({
-    port: config.GATEWAY_PORT,
-    host: config.HOST,
-    checks: [databaseCheck(platform.database.pool), natsCheck(platform.bus)],
+  stack.push(() => platform.stop());
+
+  const subgraphs: RunningSubgraph[] = [];
+  for (const definition of allSubgraphs) {
+    const subgraph = await startSubgraph(definition, {
+      port: subgraphPort(definition.name, config.SUBGRAPH_BASE_PORT),
+      host: config.HOST,
+      database: platform.database,
+      internalSecret: config.INTERNAL_SECRET,
+      log,
+    });
+    subgraphs.push(subgraph);
+    stack.push(() => subgraph.stop());
+  }
+
+  const gateway = await startGateway({
+    config,
+    log,
     registry: platform.metrics.registry,
+    subgraphUrls: Object.fromEntries(subgraphs.map((subgraph) => [subgraph.name, subgraph.url])),
+    readinessChecks: [databaseCheck(platform.database.pool), natsCheck(platform.bus)],
   });
-  const stop = async () => {
-    await operations.close();
-    await platform.stop();
-    log.info('stopped');
-  };
-  stopOnSignal(stop, log);
+  stack.push(() => gateway.close());
 
   const token =
     config.NODE_ENV === 'production'
@@ -28,9 +52,12 @@ try {
       : await signDevelopmentToken({ role: 'admin', secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE });
   log.info(
     {
-      healthUrl: `${operations.url}/healthz`,
-      readyUrl: `${operations.url}/readyz`,
-      metricsUrl: `${operations.url}/metrics`,
+      graphqlUrl: gateway.graphqlUrl,
+      websocketUrl: gateway.websocketUrl,
+      healthUrl: `${gateway.url}/healthz`,
+      readyUrl: `${gateway.url}/readyz`,
+      metricsUrl: `${gateway.url}/metrics`,
+      subgraphs: Object.fromEntries(subgraphs.map((subgraph) => [subgraph.name, subgraph.url])),
       database: redactUrl(platform.databaseUrl),
       nats: redactUrl(platform.natsUrl),
       databaseEmbedded: !config.DATABASE_URL,
@@ -45,16 +72,21 @@ try {
       [
         '',
         'Plantgraph is running. Ctrl-C stops everything.',
-        `  health     ${operations.url}/healthz   readiness ${operations.url}/readyz`,
-        `  metrics    ${operations.url}/metrics`,
+        `  GraphQL    ${gateway.graphqlUrl}  (WebSocket ${gateway.websocketUrl})`,
+        config.NODE_ENV === 'development' ? `  Sandbox    open ${gateway.graphqlUrl} in a browser; add the header Authorization: Bearer <dev token>` : '',
+        `  health     ${gateway.url}/healthz   readiness ${gateway.url}/readyz   metrics ${gateway.url}/metrics`,
         `  database   ${config.DATABASE_URL ? 'DATABASE_URL' : `embedded PostgreSQL in ${config.DATA_DIR}/pg`}`,
         `  NATS       ${config.NATS_URL ? 'NATS_URL' : `embedded nats-server in ${config.DATA_DIR}/nats`}`,
         token ? `  dev token  ${token}` : '',
+        '  more tokens: npm run token -- --role <viewer|operator|planner|quality|maintenance|erp-adapter|partner|admin> [--customer <id>]',
         '',
-      ].join('\n'),
+      ]
+        .filter(Boolean)
+        .join('\n'),
     );
   }
 } catch (error) {
   log.fatal({ err: error }, `start failed: ${(error as Error).message}`);
+  await stopAll();
   process.exit(1);
 }

@@ -1,6 +1,6 @@
 // JWT claims, roles and development tokens. The gateway verifies every token with
 // `verifyAccessToken`; `npm run token` signs development tokens with the configured secret.
-import { jwtVerify, SignJWT } from 'jose';
+import { createRemoteJWKSet, jwtVerify, SignJWT, type JWTVerifyGetKey } from 'jose';
 import { z } from 'zod';
 import { PlantgraphError, ErrorCodes, ValidationError } from './errors.ts';
 
@@ -99,15 +99,27 @@ export async function signDevelopmentToken(options: DevelopmentTokenOptions): Pr
     .sign(new TextEncoder().encode(options.secret));
 }
 
+export interface VerificationSettings extends TokenSettings {
+  /** Keys of an identity provider (JWT_JWKS_URL, see `remoteKeySet`); when given, used instead of `secret`. */
+  keySet?: JWTVerifyGetKey;
+}
+
+/** The identity provider's published keys; jose fetches them on first use and caches them. */
+export function remoteKeySet(jwksUrl: string): JWTVerifyGetKey {
+  return createRemoteJWKSet(new URL(jwksUrl));
+}
+
+/** Asymmetric algorithms accepted from a JWKS; never HS256 there, so a public key cannot act as a secret. */
+const JWKS_ALGORITHMS = ['RS256', 'PS256', 'ES256', 'EdDSA'];
+
 /** Verify signature, issuer, audience and expiry, then the claims' shape. */
-export async function verifyAccessToken(token: string, settings: TokenSettings): Promise<AccessClaims & { exp: number }> {
+export async function verifyAccessToken(token: string, settings: VerificationSettings): Promise<AccessClaims & { exp: number }> {
   let payload: Record<string, unknown>;
+  const expected = { issuer: settings.issuer, audience: settings.audience };
   try {
-    ({ payload } = await jwtVerify(token, new TextEncoder().encode(settings.secret), {
-      issuer: settings.issuer,
-      audience: settings.audience,
-      algorithms: ['HS256'],
-    }));
+    ({ payload } = settings.keySet
+      ? await jwtVerify(token, settings.keySet, { ...expected, algorithms: JWKS_ALGORITHMS })
+      : await jwtVerify(token, new TextEncoder().encode(settings.secret), { ...expected, algorithms: ['HS256'] }));
   } catch (error) {
     throw new PlantgraphError(ErrorCodes.UNAUTHENTICATED, `invalid token: ${(error as Error).message}`, { cause: error });
   }

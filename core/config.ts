@@ -10,6 +10,12 @@ export const DEFAULT_STREAM_MAX_AGE_HOURS = 7 * 24; // 7 days
 export const DEFAULT_DLQ_MAX_AGE_HOURS = 30 * 24; // 30 days: dead letters wait for a fix and a replay
 export const DEFAULT_DUPLICATE_WINDOW_SECONDS = 2 * 60; // 2 minutes of Nats-Msg-Id dedupe
 export const DEFAULT_STREAM_MAX_BYTES = 1024 * 1024 * 1024; // 1 GiB per stream
+export const DEFAULT_GATEWAY_MAX_DEPTH = 12; // levels of nested fields in one operation
+export const DEFAULT_GATEWAY_MAX_ALIASES = 30; // aliases in one operation
+export const DEFAULT_GATEWAY_MAX_TOKENS = 2_000; // lexical tokens in one document
+export const DEFAULT_GATEWAY_MAX_COST = 5_000; // estimated objects one operation may fetch
+export const DEFAULT_GATEWAY_BODY_LIMIT_BYTES = 100 * 1024; // 100 KiB per request body
+export const DEFAULT_SUBGRAPH_TIMEOUT_MS = 10_000; // 10 seconds per subgraph request
 /** Development-only JWT secret; refused when NODE_ENV=production. */
 export const DEVELOPMENT_JWT_SECRET = 'plantgraph-development-secret-change-me';
 export const DEVELOPMENT_INTERNAL_SECRET = 'plantgraph-development-internal-secret';
@@ -42,6 +48,12 @@ export const environmentSchema = z.object({
   HOST: z.string().min(1).default('127.0.0.1').describe('Address the HTTP servers bind to; 0.0.0.0 in containers'),
   GATEWAY_PORT: port.default(DEFAULT_GATEWAY_PORT).describe('Gateway HTTP/WebSocket port'),
   SUBGRAPH_BASE_PORT: port.default(DEFAULT_SUBGRAPH_BASE_PORT).describe('First subgraph port; the six subgraphs take this and the next five'),
+  GATEWAY_MAX_DEPTH: positiveInt.default(DEFAULT_GATEWAY_MAX_DEPTH).describe('Deepest field nesting the gateway accepts in one operation (introspection not counted)'),
+  GATEWAY_MAX_ALIASES: positiveInt.default(DEFAULT_GATEWAY_MAX_ALIASES).describe('Most aliases the gateway accepts in one operation'),
+  GATEWAY_MAX_TOKENS: positiveInt.default(DEFAULT_GATEWAY_MAX_TOKENS).describe('Most lexical tokens the gateway accepts in one GraphQL document'),
+  GATEWAY_MAX_COST: positiveInt.default(DEFAULT_GATEWAY_MAX_COST).describe('Highest estimated cost (objects fetched, from list sizes and nesting) of one operation'),
+  GATEWAY_BODY_LIMIT_BYTES: positiveInt.default(DEFAULT_GATEWAY_BODY_LIMIT_BYTES).describe('Largest request body the gateway reads, bytes'),
+  SUBGRAPH_TIMEOUT_MS: positiveInt.default(DEFAULT_SUBGRAPH_TIMEOUT_MS).describe('Time a subgraph request may take before the gateway gives up, milliseconds'),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional().describe('HS256 secret for JWTs (development default when unset outside production)'),
   JWT_JWKS_URL: optionalUrl(['http', 'https']).describe('JWKS endpoint; when set, tokens are verified against it instead of JWT_SECRET'),
   JWT_ISSUER: z.string().default('plantgraph').describe('Expected iss claim'),

@@ -19,6 +19,8 @@ export const ErrorCodes = {
   INVALID_STATE: 'INVALID_STATE',
   /** A query beyond the gateway's depth, alias, token or cost limits. */
   QUERY_TOO_COMPLEX: 'QUERY_TOO_COMPLEX',
+  /** A request body beyond the gateway's size limit (HTTP 413). */
+  REQUEST_TOO_LARGE: 'REQUEST_TOO_LARGE',
   /** Anything unexpected; details are logged with the request id and masked for clients. */
   INTERNAL: 'INTERNAL',
 } as const;

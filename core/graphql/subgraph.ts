@@ -14,14 +14,9 @@ import { ErrorCodes, isPlantgraphError } from '../errors.ts';
 import { INTERNAL_HEADER, verifyInternalToken, type Caller } from '../internal-auth.ts';
 import type { Logger } from '../log.ts';
 import { formatSubgraphError } from './errors.ts';
+import type { SubgraphName } from '../subgraph-names.ts';
 
-export const subgraphNames = ['assets', 'orders', 'inventory', 'quality', 'maintenance', 'integration'] as const;
-export type SubgraphName = (typeof subgraphNames)[number];
-
-/** assets on the base port, orders on the next, … integration on base + 5; base 0 means free ports. */
-export function subgraphPort(name: SubgraphName, basePort: number): number {
-  return basePort === 0 ? 0 : basePort + subgraphNames.indexOf(name);
-}
+export { subgraphNames, subgraphPort, type SubgraphName } from '../subgraph-names.ts';
 
 export interface SubgraphContext<Loaders = unknown> {
   caller: Caller;
@@ -68,6 +63,8 @@ export async function startSubgraph<Loaders>(definition: SubgraphDefinition<Load
     // No landing page (only the gateway is for people) and no Apollo Studio traces (nobody reads them).
     plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
     includeStacktraceInErrorResponses: false,
+    // The hub stops its parts in order on SIGINT/SIGTERM (bin/cli.ts); Apollo must not stop on its own.
+    stopOnTerminationSignals: false,
   });
   const { url } = await startStandaloneServer(server, {
     listen: { port: options.port, host: options.host ?? '127.0.0.1' },

@@ -8,11 +8,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { signDevelopmentToken } from '../../../core/auth.ts';
+import { DEVELOPMENT_JWT_SECRET } from '../../../core/config.ts';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 const START_TIMEOUT_MS = 90_000; // initdb + migrations + seed on a 2-core machine
 
 interface ReadyLine {
+  graphqlUrl: string;
   healthUrl: string;
   readyUrl: string;
   metricsUrl: string;
@@ -21,7 +24,7 @@ interface ReadyLine {
   databaseEmbedded: boolean;
   natsEmbedded: boolean;
   migrationsApplied: number;
-  seed: { created: boolean; counts: Record<string, number> } | null;
+  seed: { created: boolean; counts: Record<string, number> & { productionOrders: number } } | null;
 }
 
 interface RunningHub {
@@ -39,6 +42,7 @@ function startHub(dataDir: string): Promise<RunningHub> {
     HOME: process.env.HOME ?? '/root',
     DATA_DIR: dataDir,
     GATEWAY_PORT: '0',
+    SUBGRAPH_BASE_PORT: '0',
     LOG_PRETTY: 'false',
     NODE_ENV: 'development',
   };
@@ -131,7 +135,22 @@ describe('embedded start', () => {
 
     const readiness = await fetch(ready.readyUrl);
     expect(readiness.status).toBe(200);
-    expect(await readiness.json()).toEqual({ ready: true, checks: { database: { ok: true }, nats: { ok: true } } });
+    const report = (await readiness.json()) as { ready: boolean; checks: Record<string, { ok: boolean }> };
+    expect(report.ready).toBe(true);
+    expect(Object.keys(report.checks).sort()).toEqual(['database', 'nats', ...['assets', 'integration', 'inventory', 'maintenance', 'orders', 'quality'].map((name) => `subgraph:${name}`)]);
+
+    // The graph answers across subgraphs with a development token signed by the default secret.
+    const token = await signDevelopmentToken({ role: 'viewer', secret: DEVELOPMENT_JWT_SECRET, issuer: 'plantgraph', audience: 'plantgraph' });
+    const answer = await fetch(ready.graphqlUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query: '{ productionOrders(first: 50) { totalCount edges { node { line { code } material { description } } } } }' }),
+    });
+    const graph = (await answer.json()) as { data: { productionOrders: { totalCount: number; edges: { node: { line: { code: string }; material: { description: string } } }[] } } };
+    expect(graph.data.productionOrders.totalCount).toBe(ready.seed!.counts.productionOrders);
+    expect(new Set(graph.data.productionOrders.edges.map((edge) => edge.node.line.code))).toEqual(new Set(['CNC1', 'MIX1', 'PCK1']));
+    const anonymous = await fetch(ready.graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' });
+    expect(anonymous.status).toBe(401);
     const metrics = await (await fetch(ready.metricsUrl)).text();
     expect(metrics).toMatch(/plantgraph_migrations_total\{[^}]*outcome="applied"[^}]*\} [1-9]/);
 

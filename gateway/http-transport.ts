@@ -1,0 +1,20 @@
+// How the gateway reaches a subgraph over HTTP. Hive loads `@graphql-mesh/transport-http` for the
+// "http" kind by default; that package is not installed here, so this is the same few lines on
+// @graphql-tools/executor-http (what that package wraps). The `fetch` given by the runtime carries
+// every plugin's onFetch hook (internal signature, request id, timeout), so it must be used.
+import type { GatewayConfigSupergraph } from '@graphql-hive/gateway-runtime';
+import { buildHTTPExecutor } from '@graphql-tools/executor-http';
+
+type Transports = Exclude<NonNullable<GatewayConfigSupergraph['transports']>, (...args: never[]) => unknown>;
+type Transport = Exclude<Awaited<Transports[string]>, { default: unknown }>;
+
+export const httpTransport: Transport = {
+  getSubgraphExecutor({ transportEntry, fetch, getDisposeReason }) {
+    if (!transportEntry.location) throw new Error(`subgraph ${transportEntry.subgraph} has no URL`);
+    if (!fetch) throw new Error('the gateway runtime gave the HTTP transport no fetch');
+    return buildHTTPExecutor({ endpoint: transportEntry.location, fetch, ...(getDisposeReason ? { getDisposeReason } : {}) });
+  },
+};
+
+/** The `transports` option of the gateway runtime. */
+export const gatewayTransports: Transports = { http: httpTransport };

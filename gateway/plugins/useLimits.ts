@@ -1,0 +1,108 @@
+// Refuse abusive operations before they reach a subgraph: body size (HTTP 413, REQUEST_TOO_LARGE),
+// then tokens (at parse), depth and aliases (at validation), estimated cost (at execution, when
+// variables are known), each as QUERY_TOO_COMPLEX with the limit, its maximum and the value found
+// in `extensions`. Hive's runtime has no depth/alias/token limits of its own (those live in
+// graphql-armor, not installed), and its demand control needs @cost/@listSize in every subgraph, so
+// these are ours. The subgraph timeout is Hive's `upstreamTimeout`, set beside this plugin.
+import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
+import { getOperationAST, GraphQLError, type ValidationRule } from 'graphql';
+import {
+  DEFAULT_GATEWAY_BODY_LIMIT_BYTES,
+  DEFAULT_GATEWAY_MAX_ALIASES,
+  DEFAULT_GATEWAY_MAX_COST,
+  DEFAULT_GATEWAY_MAX_DEPTH,
+  DEFAULT_GATEWAY_MAX_TOKENS,
+} from '../../core/config.ts';
+import { ErrorCodes } from '../../core/errors.ts';
+import { bodyTooLarge, readLimitedBody } from '../limits/body.ts';
+import { countTokens, estimateCost, measureShape } from '../limits/measure.ts';
+
+/** A list without `first`/`last` is assumed this long when estimating cost. */
+export const DEFAULT_ASSUMED_LIST_SIZE = 20; // items
+
+export interface LimitsOptions {
+  /** Deepest nesting of fields (GATEWAY_MAX_DEPTH). @default 12 // levels */
+  maxDepth?: number;
+  /** Most aliases in one operation (GATEWAY_MAX_ALIASES). @default 30 */
+  maxAliases?: number;
+  /** Most lexical tokens in one document (GATEWAY_MAX_TOKENS). @default 2_000 */
+  maxTokens?: number;
+  /** Highest estimated cost, in objects fetched (GATEWAY_MAX_COST). @default 5_000 */
+  maxCost?: number;
+  /** List size assumed when a list field has no `first`/`last`. @default 20 // items */
+  assumedListSize?: number;
+  /** Largest request body (GATEWAY_BODY_LIMIT_BYTES). @default 102_400 // 100 KiB */
+  bodyLimitBytes?: number;
+}
+
+type Limit = 'depth' | 'aliases' | 'tokens' | 'cost';
+const variables: Record<Limit, string> = { depth: 'GATEWAY_MAX_DEPTH', aliases: 'GATEWAY_MAX_ALIASES', tokens: 'GATEWAY_MAX_TOKENS', cost: 'GATEWAY_MAX_COST' };
+const describe: Record<Limit, (actual: number) => string> = {
+  depth: (actual) => `depth ${actual}`,
+  aliases: (actual) => `${actual} aliases`,
+  // Counting stops one past the limit, so the exact number is not known.
+  tokens: (actual) => `more than ${actual - 1} tokens`,
+  cost: (actual) => `estimated cost ${actual}`,
+};
+
+/** `query too complex: depth 15 (limit 12, GATEWAY_MAX_DEPTH)`, with the numbers in extensions. */
+export function tooComplex(limit: Limit, maximum: number, actual: number): GraphQLError {
+  return new GraphQLError(`query too complex: ${describe[limit](actual)} (limit ${maximum}, ${variables[limit]})`, {
+    extensions: { code: ErrorCodes.QUERY_TOO_COMPLEX, limit, maximum, actual, http: { status: 400 } },
+  });
+}
+
+export function useLimits(options: LimitsOptions = {}): GatewayPlugin {
+  const maxDepth = options.maxDepth ?? DEFAULT_GATEWAY_MAX_DEPTH;
+  const maxAliases = options.maxAliases ?? DEFAULT_GATEWAY_MAX_ALIASES;
+  const maxTokens = options.maxTokens ?? DEFAULT_GATEWAY_MAX_TOKENS;
+  const maxCost = options.maxCost ?? DEFAULT_GATEWAY_MAX_COST;
+  const assumedListSize = options.assumedListSize ?? DEFAULT_ASSUMED_LIST_SIZE;
+  const bodyLimit = options.bodyLimitBytes ?? DEFAULT_GATEWAY_BODY_LIMIT_BYTES;
+
+  const shapeRule: ValidationRule = (context) => ({
+    OperationDefinition(operation) {
+      const { depth, aliases } = measureShape(context.getDocument(), operation);
+      if (depth > maxDepth) context.reportError(tooComplex('depth', maxDepth, depth));
+      if (aliases > maxAliases) context.reportError(tooComplex('aliases', maxAliases, aliases));
+    },
+  });
+
+  return {
+    onRequestParse({ request, requestParser, setRequestParser, fetchAPI }) {
+      if (request.method !== 'POST' || !requestParser) return;
+      const declared = request.headers.get('content-length');
+      if (declared !== null) {
+        // Node's HTTP parser holds the body to its Content-Length, so a declared size is enough.
+        const bytes = Number(declared);
+        if (bytes > bodyLimit) setRequestParser(() => Promise.reject(bodyTooLarge(bodyLimit, bytes)));
+        return;
+      }
+      const parse = requestParser;
+      setRequestParser(async (chunked) => {
+        const body = await readLimitedBody(chunked, bodyLimit);
+        return parse(new fetchAPI.Request(chunked.url, { method: 'POST', headers: chunked.headers, body }));
+      });
+    },
+    onParse({ params }) {
+      const query = typeof params.source === 'string' ? params.source : params.source.body;
+      const tokens = countTokens(query, maxTokens);
+      if (tokens > maxTokens) throw tooComplex('tokens', maxTokens, tokens);
+    },
+    onValidate({ addValidationRule }) {
+      addValidationRule(shapeRule);
+    },
+    onExecute({ args, setResultAndStopExecution }) {
+      const operation = getOperationAST(args.document, args.operationName);
+      if (!operation) return;
+      const cost = estimateCost(args.schema, args.document, operation, args.variableValues ?? {}, { assumedListSize });
+      if (cost > maxCost) setResultAndStopExecution({ errors: [tooComplex('cost', maxCost, cost)] });
+    },
+    onSubscribe({ args, setResultAndStopExecution }) {
+      const operation = getOperationAST(args.document, args.operationName);
+      if (!operation) return;
+      const cost = estimateCost(args.schema, args.document, operation, args.variableValues ?? {}, { assumedListSize });
+      if (cost > maxCost) setResultAndStopExecution({ errors: [tooComplex('cost', maxCost, cost)] });
+    },
+  };
+}
