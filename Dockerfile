@@ -9,4 +9,5 @@ RUN npm ci --no-audit --no-fund && npm cache clean --force
 COPY . .
 USER node
 EXPOSE 4000
-CMD ["npm", "start"]
+# Not through npm: SIGTERM must reach the process for a graceful stop.
+CMD ["node", "--import", "tsx", "bin/gateway.ts"]

@@ -2,6 +2,7 @@
 // once at start-up and lists every bad variable at once; after that, code receives the typed
 // `Config` and nothing else reads process.env.
 import { z } from 'zod';
+import { subgraphNames, type SubgraphName } from './subgraph-names.ts';
 
 export const DEFAULT_GATEWAY_PORT = 4000;
 export const DEFAULT_SUBGRAPH_BASE_PORT = 4001; // assets 4001 … integration 4006
@@ -35,6 +36,26 @@ const optionalUrl = (protocols: string[]) =>
       message: `must start with ${protocols.map((p) => `${p}://`).join(' or ')}`,
     })
     .optional();
+/** `assets=http://assets:4001/graphql,orders=…`: every one of the six, each once. */
+const subgraphUrls = z
+  .string()
+  .transform((value, context) => {
+    const urls: Record<string, string> = {};
+    for (const pair of value.split(',').map((part) => part.trim()).filter(Boolean)) {
+      const [name, url] = pair.split(/=(.*)/s);
+      if (!name || !url || !subgraphNames.includes(name as SubgraphName) || !/^https?:\/\/\S+$/.test(url)) {
+        context.addIssue({ code: 'custom', message: `"${pair}" is not <subgraph>=<http url> with a subgraph of ${subgraphNames.join(', ')}` });
+        return z.NEVER;
+      }
+      urls[name] = url;
+    }
+    const missing = subgraphNames.filter((name) => !urls[name]);
+    if (missing.length > 0) {
+      context.addIssue({ code: 'custom', message: `missing ${missing.join(', ')}` });
+      return z.NEVER;
+    }
+    return urls as Record<SubgraphName, string>;
+  });
 const streamName = z.string().regex(/^[A-Z0-9_-]+$/, 'use A–Z, 0–9, _ and - only');
 
 export const environmentSchema = z.object({
@@ -48,6 +69,9 @@ export const environmentSchema = z.object({
   HOST: z.string().min(1).default('127.0.0.1').describe('Address the HTTP servers bind to; 0.0.0.0 in containers'),
   GATEWAY_PORT: port.default(DEFAULT_GATEWAY_PORT).describe('Gateway HTTP/WebSocket port'),
   SUBGRAPH_BASE_PORT: port.default(DEFAULT_SUBGRAPH_BASE_PORT).describe('First subgraph port; the six subgraphs take this and the next five'),
+  SUBGRAPH_URLS: subgraphUrls
+    .optional()
+    .describe('Where the gateway finds subgraphs run elsewhere: name=url pairs, comma-separated (default: 127.0.0.1 on the subgraph ports)'),
   GATEWAY_MAX_DEPTH: positiveInt.default(DEFAULT_GATEWAY_MAX_DEPTH).describe('Deepest field nesting the gateway accepts in one operation (introspection not counted)'),
   GATEWAY_MAX_ALIASES: positiveInt.default(DEFAULT_GATEWAY_MAX_ALIASES).describe('Most aliases the gateway accepts in one operation'),
   GATEWAY_MAX_TOKENS: positiveInt.default(DEFAULT_GATEWAY_MAX_TOKENS).describe('Most lexical tokens the gateway accepts in one GraphQL document'),

@@ -60,3 +60,18 @@ describe('config', () => {
     expect(undocumented).toEqual([]);
   });
 });
+
+describe('config - subgraph urls', () => {
+  const all = 'assets=http://assets:4001/graphql,orders=http://orders:4002/graphql,inventory=http://inventory:4003/graphql,quality=http://quality:4004/graphql,maintenance=http://maintenance:4005/graphql,integration=http://integration:4006/graphql';
+
+  it('config - SUBGRAPH_URLS names where each of the six subgraphs runs', () => {
+    expect(loadConfig({ SUBGRAPH_URLS: all }).SUBGRAPH_URLS).toMatchObject({ assets: 'http://assets:4001/graphql', integration: 'http://integration:4006/graphql' });
+  });
+
+  it('config - SUBGRAPH_URLS with an unknown or missing subgraph is refused by name', () => {
+    const problems = problemsOf({ SUBGRAPH_URLS: 'assets=http://assets:4001/graphql,billing=http://billing/graphql' });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^SUBGRAPH_URLS: "billing=http:\/\/billing\/graphql" is not <subgraph>=<http url>/);
+    expect(problemsOf({ SUBGRAPH_URLS: 'assets=http://assets:4001/graphql' })[0]).toContain('missing orders, inventory, quality, maintenance, integration');
+  });
+});
