@@ -1,5 +1,6 @@
 // GraphQL → service. Related rows go through the request's loaders; references to other domains
 // are entity stubs ({ __typename, id }) that the owning subgraph resolves.
+import { entityReference, loadOptional } from '../../core/graphql/references.ts';
 import type { SubgraphContext } from '../../core/graphql/subgraph.ts';
 import { scalarResolvers } from '../../core/graphql/scalars.ts';
 import type { PageArguments } from '../../core/graphql/pagination.ts';
@@ -11,8 +12,6 @@ import { listCommands, listDeadLetters, listExceptions, listPostings, type DeadL
 type Context = SubgraphContext<IntegrationLoaders>;
 type ListArguments = PageArguments & { filter?: unknown };
 
-const reference = (__typename: string, id: string | null) => (id ? { __typename, id } : null);
-const optional = <T>(id: string | null, load: (id: string) => Promise<T>) => (id ? load(id) : null);
 
 export const integrationResolvers = {
   DateTime: scalarResolvers.DateTime,
@@ -26,11 +25,11 @@ export const integrationResolvers = {
   },
   ErpPosting: {
     __resolveReference: ({ id }: { id: string }, { loaders }: Context) => loaders.postingById.load(id),
-    order: (posting: ErpPosting) => reference('ProductionOrder', posting.orderId),
-    operation: (posting: ErpPosting) => reference('Operation', posting.operationId),
-    lot: (posting: ErpPosting) => reference('MaterialLot', posting.lotId),
-    maintenanceRequest: (posting: ErpPosting) => reference('MaintenanceRequest', posting.maintenanceRequestId),
-    inspectionLot: (posting: ErpPosting) => reference('InspectionLot', posting.inspectionLotId),
+    order: (posting: ErpPosting) => entityReference('ProductionOrder', posting.orderId),
+    operation: (posting: ErpPosting) => entityReference('Operation', posting.operationId),
+    lot: (posting: ErpPosting) => entityReference('MaterialLot', posting.lotId),
+    maintenanceRequest: (posting: ErpPosting) => entityReference('MaintenanceRequest', posting.maintenanceRequestId),
+    inspectionLot: (posting: ErpPosting) => entityReference('InspectionLot', posting.inspectionLotId),
     exceptions: (posting: ErpPosting, _: unknown, { loaders }: Context) => loaders.exceptionsByPostingId.load(posting.id),
   },
   DeadLetter: {
@@ -39,7 +38,7 @@ export const integrationResolvers = {
   },
   IntegrationException: {
     __resolveReference: ({ id }: { id: string }, { loaders }: Context) => loaders.exceptionById.load(id),
-    posting: (exception: IntegrationException, _: unknown, { loaders }: Context) => optional(exception.postingId, (id) => loaders.postingById.load(id)),
-    deadLetter: (exception: IntegrationException, _: unknown, { loaders }: Context) => optional(exception.deadLetterId, (id) => loaders.deadLetterById.load(id)),
+    posting: (exception: IntegrationException, _: unknown, { loaders }: Context) => loadOptional(exception.postingId, (id) => loaders.postingById.load(id)),
+    deadLetter: (exception: IntegrationException, _: unknown, { loaders }: Context) => loadOptional(exception.deadLetterId, (id) => loaders.deadLetterById.load(id)),
   },
 };

@@ -1,5 +1,6 @@
 // GraphQL → service. Related rows go through the request's loaders; references to other domains
 // are entity stubs ({ __typename, id }) that the owning subgraph resolves.
+import { entityReference, loadOptional } from '../../core/graphql/references.ts';
 import type { SubgraphContext } from '../../core/graphql/subgraph.ts';
 import { scalarResolvers } from '../../core/graphql/scalars.ts';
 import type { PageArguments } from '../../core/graphql/pagination.ts';
@@ -25,8 +26,6 @@ import {
 type Context = SubgraphContext<InventoryLoaders>;
 type ListArguments = PageArguments & { filter?: unknown };
 
-const reference = (__typename: string, id: string | null) => (id ? { __typename, id } : null);
-const optional = <T>(id: string | null, load: (id: string) => Promise<T>) => (id ? load(id) : null);
 
 async function loadMaterial(loaders: InventoryLoaders, materialId: string) {
   const material = await loaders.materialById.load(materialId);
@@ -65,30 +64,30 @@ export const inventoryResolvers = {
   },
   Location: {
     __resolveReference: ({ id }: { id: string }, { loaders }: Context) => loaders.locationById.load(id),
-    site: (location: Location) => reference('Site', location.siteId),
-    line: (location: Location) => reference('Line', location.lineId),
+    site: (location: Location) => entityReference('Site', location.siteId),
+    line: (location: Location) => entityReference('Line', location.lineId),
   },
   MaterialLot: {
     __resolveReference: ({ id }: { id: string }, { loaders }: Context) => loaders.lotById.load(id),
     material: (lot: LotRecord, _: unknown, { loaders }: Context) => loadMaterial(loaders, lot.materialId),
-    location: (lot: LotRecord, _: unknown, { loaders }: Context) => optional(lot.locationId, (id) => loaders.locationById.load(id)),
-    producedBy: (lot: LotRecord) => reference('ProductionOrder', lot.producedByOrderId),
+    location: (lot: LotRecord, _: unknown, { loaders }: Context) => loadOptional(lot.locationId, (id) => loaders.locationById.load(id)),
+    producedBy: (lot: LotRecord) => entityReference('ProductionOrder', lot.producedByOrderId),
   },
   MaterialMovement: {
     __resolveReference: ({ id }: { id: string }, { loaders }: Context) => loaders.movementById.load(id),
     material: (movement: MovementRecord, _: unknown, { loaders }: Context) => loadMaterial(loaders, movement.materialId),
-    lot: (movement: MovementRecord, _: unknown, { loaders }: Context) => optional(movement.lotId, (id) => loaders.lotById.load(id)),
-    fromLocation: (movement: MovementRecord, _: unknown, { loaders }: Context) => optional(movement.fromLocationId, (id) => loaders.locationById.load(id)),
-    toLocation: (movement: MovementRecord, _: unknown, { loaders }: Context) => optional(movement.toLocationId, (id) => loaders.locationById.load(id)),
-    order: (movement: MovementRecord) => reference('ProductionOrder', movement.orderId),
-    operation: (movement: MovementRecord) => reference('Operation', movement.operationId),
+    lot: (movement: MovementRecord, _: unknown, { loaders }: Context) => loadOptional(movement.lotId, (id) => loaders.lotById.load(id)),
+    fromLocation: (movement: MovementRecord, _: unknown, { loaders }: Context) => loadOptional(movement.fromLocationId, (id) => loaders.locationById.load(id)),
+    toLocation: (movement: MovementRecord, _: unknown, { loaders }: Context) => loadOptional(movement.toLocationId, (id) => loaders.locationById.load(id)),
+    order: (movement: MovementRecord) => entityReference('ProductionOrder', movement.orderId),
+    operation: (movement: MovementRecord) => entityReference('Operation', movement.operationId),
   },
   Pallet: {
     __resolveReference: ({ id }: { id: string }, { loaders }: Context) => loaders.palletById.load(id),
     material: (pallet: PalletRecord, _: unknown, { loaders }: Context) => loadMaterial(loaders, pallet.materialId),
-    lot: (pallet: PalletRecord, _: unknown, { loaders }: Context) => optional(pallet.lotId, (id) => loaders.lotById.load(id)),
-    location: (pallet: PalletRecord, _: unknown, { loaders }: Context) => optional(pallet.locationId, (id) => loaders.locationById.load(id)),
-    order: (pallet: PalletRecord) => reference('ProductionOrder', pallet.orderId),
+    lot: (pallet: PalletRecord, _: unknown, { loaders }: Context) => loadOptional(pallet.lotId, (id) => loaders.lotById.load(id)),
+    location: (pallet: PalletRecord, _: unknown, { loaders }: Context) => loadOptional(pallet.locationId, (id) => loaders.locationById.load(id)),
+    order: (pallet: PalletRecord) => entityReference('ProductionOrder', pallet.orderId),
   },
   ProductionOrder: {
     materialMovements: ({ id }: { id: string }, _: unknown, { loaders }: Context) => loaders.recentMovementsByOrderId.load(id),

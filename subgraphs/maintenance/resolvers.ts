@@ -1,5 +1,6 @@
 // GraphQL → service. Related rows go through the request's loaders; lines, work cells, tags and
 // materials are entity stubs ({ __typename, id }) that the assets and inventory subgraphs resolve.
+import { entityReference } from '../../core/graphql/references.ts';
 import type { SubgraphContext } from '../../core/graphql/subgraph.ts';
 import { scalarResolvers } from '../../core/graphql/scalars.ts';
 import type { PageArguments } from '../../core/graphql/pagination.ts';
@@ -11,12 +12,11 @@ type Context = SubgraphContext<MaintenanceLoaders>;
 type ListArguments = PageArguments & { filter?: unknown };
 type StatusArguments = { status?: unknown };
 
-const reference = (__typename: string, id: string | null) => (id ? { __typename, id } : null);
 
 /** Alarms and requests name their asset by kind and id; the GraphQL side has one field per kind. */
 const assetFields = {
-  line: (row: AlarmRecord | MaintenanceRequestRecord) => (row.assetKind === 'LINE' ? reference('Line', row.assetId) : null),
-  workCell: (row: AlarmRecord | MaintenanceRequestRecord) => (row.assetKind === 'WORK_CELL' ? reference('WorkCell', row.assetId) : null),
+  line: (row: AlarmRecord | MaintenanceRequestRecord) => (row.assetKind === 'LINE' ? entityReference('Line', row.assetId) : null),
+  workCell: (row: AlarmRecord | MaintenanceRequestRecord) => (row.assetKind === 'WORK_CELL' ? entityReference('WorkCell', row.assetId) : null),
 };
 
 /**
@@ -42,7 +42,7 @@ export const maintenanceResolvers = {
     __resolveReference: ({ id }: { id: string }, { loaders }: Context) => loaders.alarmById.load(id),
     ...assetFields,
     open: (alarm: AlarmRecord) => alarm.clearedAt === null,
-    tag: (alarm: AlarmRecord) => reference('Tag', alarm.tagId),
+    tag: (alarm: AlarmRecord) => entityReference('Tag', alarm.tagId),
     maintenanceRequests: (alarm: AlarmRecord, _: unknown, { loaders }: Context) => loaders.maintenanceRequestsByAlarmId.load(alarm.id),
   },
   MaintenanceRequest: {
@@ -52,7 +52,7 @@ export const maintenanceResolvers = {
     sparePartRequests: (request: MaintenanceRequestRecord, _: unknown, { loaders }: Context) => loaders.sparePartRequestsByRequestId.load(request.id),
   },
   SparePartRequest: {
-    material: (part: SparePartRequestRecord) => reference('Material', part.materialId),
+    material: (part: SparePartRequestRecord) => entityReference('Material', part.materialId),
   },
   Line: {
     openAlarms: (line: { id: string; workCells?: { id: string }[] }, _: unknown, { loaders }: Context) => loaders.openAlarmsByAssetGroup.load(lineGroup(line)),

@@ -1,28 +1,25 @@
 // GraphQL → service. Related rows go through the request's loaders; references to other domains
 // are entity stubs ({ __typename, id }) that the owning subgraph resolves.
+import { entityReference } from '../../core/graphql/references.ts';
 import type { SubgraphContext } from '../../core/graphql/subgraph.ts';
 import { scalarResolvers } from '../../core/graphql/scalars.ts';
 import type { PageArguments } from '../../core/graphql/pagination.ts';
 import type { OrdersLoaders } from './loaders.ts';
 import { parseId } from '../../core/graphql/input.ts';
-import { listConfirmations, listCustomers, listOrders, releaseProductionOrder, canSeeOrder, toOrder, type ConfirmationRecord, type OperationRecord, type OrderRecord } from './service.ts';
+import { listConfirmations, listCustomers, listOrders, releaseProductionOrder, findOrderByNumber, type ConfirmationRecord, type OperationRecord, type OrderRecord } from './service.ts';
 import { NotFoundError } from '../../core/errors.ts';
 
 type Context = SubgraphContext<OrdersLoaders>;
 type ListArguments = PageArguments & { filter?: unknown };
 
-const reference = (__typename: string, id: string | null) => (id ? { __typename, id } : null);
 
 export const ordersResolvers = {
   DateTime: scalarResolvers.DateTime,
   Query: {
     productionOrders: (_: unknown, args: ListArguments, { prisma, caller }: Context) => listOrders(prisma, caller, args.filter, args),
     productionOrder: (_: unknown, { id }: { id: string }, { loaders }: Context) => loaders.orderById.load(parseId(id)),
-    productionOrderByNumber: async (_: unknown, { erpOrderNumber }: { erpOrderNumber: string }, { prisma, caller }: Context) => {
-      const row = await prisma.productionOrder.findUnique({ where: { erpOrderNumber } });
-      const order = row ? toOrder(row) : null;
-      return order && canSeeOrder(caller, order) ? order : null;
-    },
+    productionOrderByNumber: (_: unknown, { erpOrderNumber }: { erpOrderNumber: string }, { prisma, caller }: Context) =>
+      findOrderByNumber(prisma, caller, erpOrderNumber),
     confirmations: (_: unknown, args: ListArguments, { prisma }: Context) => listConfirmations(prisma, args.filter, args),
     customers: (_: unknown, args: PageArguments, { prisma }: Context) => listCustomers(prisma, args),
   },
@@ -36,16 +33,16 @@ export const ordersResolvers = {
   },
   ProductionOrder: {
     __resolveReference: ({ id }: { id: string }, { loaders }: Context) => loaders.orderById.load(id),
-    material: (order: OrderRecord) => reference('Material', order.materialId),
-    line: (order: OrderRecord) => reference('Line', order.lineId),
-    site: (order: OrderRecord) => reference('Site', order.siteId),
+    material: (order: OrderRecord) => entityReference('Material', order.materialId),
+    line: (order: OrderRecord) => entityReference('Line', order.lineId),
+    site: (order: OrderRecord) => entityReference('Site', order.siteId),
     customer: (order: OrderRecord, _: unknown, { loaders }: Context) => (order.customerId ? loaders.customerById.load(order.customerId) : null),
     operations: (order: OrderRecord, _: unknown, { loaders }: Context) => loaders.operationsByOrderId.load(order.id),
     recentConfirmations: (order: OrderRecord, _: unknown, { loaders }: Context) => loaders.recentConfirmationsByOrderId.load(order.id),
   },
   Operation: {
     __resolveReference: ({ id }: { id: string }, { loaders }: Context) => loaders.operationById.load(id),
-    workCell: (operation: OperationRecord) => reference('WorkCell', operation.workCellId),
+    workCell: (operation: OperationRecord) => entityReference('WorkCell', operation.workCellId),
     order: (operation: OperationRecord, _: unknown, { loaders }: Context) => loaders.orderById.load(operation.orderId),
   },
   Confirmation: {

@@ -104,6 +104,13 @@ export async function listConfirmations(prisma: PrismaClient, rawFilter: unknown
   return toConnection(rows.map(toConfirmation), page, () => prisma.confirmation.count({ where }));
 }
 
+/** The order with this ERP number, if the caller may see it. */
+export async function findOrderByNumber(prisma: PrismaClient, caller: Caller, erpOrderNumber: string): Promise<OrderRecord | null> {
+  const row = await prisma.productionOrder.findUnique({ where: { erpOrderNumber } });
+  const order = row ? toOrder(row) : null;
+  return order && canSeeOrder(caller, order) ? order : null;
+}
+
 export async function listCustomers(prisma: PrismaClient, pageArgs: PageArguments) {
   const page = pageOf(pageArgs);
   const rows = await prisma.customer.findMany({ orderBy: [{ code: 'asc' }, { id: 'asc' }], ...prismaPage(page) });

@@ -1,5 +1,6 @@
 // GraphQL → service. Related rows go through the request's loaders; references to other domains
 // are entity stubs ({ __typename, id }) that the owning subgraph resolves.
+import { entityReference, loadOptional } from '../../core/graphql/references.ts';
 import type { SubgraphContext } from '../../core/graphql/subgraph.ts';
 import { scalarResolvers } from '../../core/graphql/scalars.ts';
 import type { PageArguments } from '../../core/graphql/pagination.ts';
@@ -12,8 +13,6 @@ import { listCharacteristics, listHolds, listInspectionLots, listInspectionPlans
 type Context = SubgraphContext<QualityLoaders>;
 type ListArguments = PageArguments & { filter?: unknown };
 
-const reference = (__typename: string, id: string | null) => (id ? { __typename, id } : null);
-const optional = <T>(id: string | null, load: (id: string) => Promise<T>) => (id ? load(id) : null);
 
 /** Characteristics are referenced by foreign key inside the quality schema, so a missing one is a broken row. */
 async function loadCharacteristic(loaders: QualityLoaders, characteristicId: string) {
@@ -34,11 +33,11 @@ export const qualityResolvers = {
   },
   Characteristic: {
     __resolveReference: ({ id }: { id: string }, { loaders }: Context) => loaders.characteristicById.load(id),
-    material: (characteristic: Characteristic) => reference('Material', characteristic.materialId),
+    material: (characteristic: Characteristic) => entityReference('Material', characteristic.materialId),
   },
   InspectionPlan: {
     __resolveReference: ({ id }: { id: string }, { loaders }: Context) => loaders.planById.load(id),
-    material: (plan: InspectionPlan) => reference('Material', plan.materialId),
+    material: (plan: InspectionPlan) => entityReference('Material', plan.materialId),
     characteristics: (plan: InspectionPlan, _: unknown, { loaders }: Context) => loaders.planCharacteristicsByPlanId.load(plan.id),
   },
   InspectionPlanCharacteristic: {
@@ -46,11 +45,11 @@ export const qualityResolvers = {
   },
   InspectionLot: {
     __resolveReference: ({ id }: { id: string }, { loaders }: Context) => loaders.inspectionLotById.load(id),
-    order: (lot: InspectionLot) => reference('ProductionOrder', lot.orderId),
-    materialLot: (lot: InspectionLot) => reference('MaterialLot', lot.materialLotId),
-    material: (lot: InspectionLot) => reference('Material', lot.materialId),
-    triggerTag: (lot: InspectionLot) => reference('Tag', lot.triggerTagId),
-    plan: (lot: InspectionLot, _: unknown, { loaders }: Context) => optional(lot.planId, (id) => loaders.planById.load(id)),
+    order: (lot: InspectionLot) => entityReference('ProductionOrder', lot.orderId),
+    materialLot: (lot: InspectionLot) => entityReference('MaterialLot', lot.materialLotId),
+    material: (lot: InspectionLot) => entityReference('Material', lot.materialId),
+    triggerTag: (lot: InspectionLot) => entityReference('Tag', lot.triggerTagId),
+    plan: (lot: InspectionLot, _: unknown, { loaders }: Context) => loadOptional(lot.planId, (id) => loaders.planById.load(id)),
     characteristics: async (lot: InspectionLot, _: unknown, { loaders }: Context) => {
       if (!lot.planId) return [];
       const items = await loaders.planCharacteristicsByPlanId.load(lot.planId);
@@ -65,14 +64,14 @@ export const qualityResolvers = {
   },
   QualityHold: {
     __resolveReference: ({ id }: { id: string }, { loaders }: Context) => loaders.holdById.load(id),
-    order: (hold: QualityHold) => reference('ProductionOrder', hold.orderId),
-    materialLot: (hold: QualityHold) => reference('MaterialLot', hold.materialLotId),
-    inspectionLot: (hold: QualityHold, _: unknown, { loaders }: Context) => optional(hold.inspectionLotId, (id) => loaders.inspectionLotById.load(id)),
+    order: (hold: QualityHold) => entityReference('ProductionOrder', hold.orderId),
+    materialLot: (hold: QualityHold) => entityReference('MaterialLot', hold.materialLotId),
+    inspectionLot: (hold: QualityHold, _: unknown, { loaders }: Context) => loadOptional(hold.inspectionLotId, (id) => loaders.inspectionLotById.load(id)),
   },
   Nonconformance: {
     __resolveReference: ({ id }: { id: string }, { loaders }: Context) => loaders.nonconformanceById.load(id),
     inspectionLot: (nonconformance: Nonconformance, _: unknown, { loaders }: Context) =>
-      optional(nonconformance.inspectionLotId, (id) => loaders.inspectionLotById.load(id)),
+      loadOptional(nonconformance.inspectionLotId, (id) => loaders.inspectionLotById.load(id)),
   },
   ProductionOrder: {
     inspectionLots: ({ id }: { id: string }, _: unknown, { loaders }: Context) => loaders.recentInspectionLotsByOrderId.load(id),
