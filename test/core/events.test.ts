@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { createEvent, decodeEvent, eventSubject, parseEvent } from '../../core/events.ts';
 import { isValidationError, ValidationError } from '../../core/errors.ts';
+import { decodeTelemetry, telemetrySubject } from '../../core/telemetry.ts';
 
 const lineStateData = () => ({
   lineId: randomUUID(),
@@ -60,5 +61,31 @@ describe('event envelope', () => {
     expect(eventSubject('LineStateChanged')).toBe('events.assets.line_state_changed');
     expect(eventSubject('AlarmRaised', 't_abc')).toBe('t_abc.events.maintenance.alarm_raised');
     expect(eventSubject('OrderStatusChanged')).toBe('events.orders.order_status_changed');
+  });
+});
+
+describe('telemetry message', () => {
+  const reading = { readingId: 'cnc1-op10-000001', assetId: randomUUID(), tag: 'spindle_temperature', value: 41.5, unit: '°C', timestamp: '2026-11-25T08:00:00Z' };
+
+  it('telemetry - a batch of readings decodes with defaults filled in', () => {
+    const message = decodeTelemetry(JSON.stringify({ version: 1, deviceId: 'cnc1-op10', readings: [reading, { ...reading, readingId: 'r2', tag: 'state', value: 'RUNNING' }] }), Date.parse('2026-11-25T08:00:05Z'));
+    expect(message.readings).toHaveLength(2);
+    expect(message.readings[0]!.quality).toBe('GOOD');
+  });
+
+  it('telemetry - schema violations, bad JSON and future timestamps are refused with their reason', () => {
+    const now = Date.parse('2026-11-25T08:00:05Z');
+    expect(validationMessage(() => decodeTelemetry('not json', now))).toBe('telemetry body is not valid JSON');
+    expect(validationMessage(() => decodeTelemetry(JSON.stringify({ version: 1, readings: [{ ...reading, assetId: 'press-7', value: null }] }), now))).toMatch(
+      /^invalid telemetry message: readings\.0\.assetId: .*; readings\.0\.value: /,
+    );
+    expect(validationMessage(() => decodeTelemetry(JSON.stringify({ version: 1, readings: [{ ...reading, timestamp: '2026-11-25T09:00:00Z' }] }), now))).toBe(
+      'reading cnc1-op10-000001 is from the future (2026-11-25T09:00:00Z)',
+    );
+  });
+
+  it('telemetry - subjects are telemetry.<site>.<line>.<asset> in lower case', () => {
+    expect(telemetrySubject('BER', 'CNC1', 'OP10')).toBe('telemetry.ber.cnc1.op10');
+    expect(telemetrySubject('LYO', 'MIX1', 'TANK 2', 't_x')).toBe('t_x.telemetry.lyo.mix1.tank_2');
   });
 });
