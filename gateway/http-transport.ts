@@ -12,7 +12,15 @@ export const httpTransport: Transport = {
   getSubgraphExecutor({ transportEntry, fetch, getDisposeReason }) {
     if (!transportEntry.location) throw new Error(`subgraph ${transportEntry.subgraph} has no URL`);
     if (!fetch) throw new Error('the gateway runtime gave the HTTP transport no fetch');
-    return buildHTTPExecutor({ endpoint: transportEntry.location, fetch, ...(getDisposeReason ? { getDisposeReason } : {}) });
+    return buildHTTPExecutor({
+      endpoint: transportEntry.location,
+      fetch,
+      // Never merge identical in-flight subgraph requests: the merge key ignores the caller's
+      // signed claims (added later, in onFetch), so two partners asking the same query at once
+      // would share one answer scoped to the first of them. The benchmark found this.
+      deduplicateInflightRequests: false,
+      ...(getDisposeReason ? { getDisposeReason } : {}),
+    });
   },
 };
 

@@ -164,6 +164,22 @@ describe('federated graph', () => {
       expect(direct.data!.productionOrder).toBeNull();
     });
 
+    it('auth - concurrent partners never see each other’s orders (no request merging across callers)', async () => {
+      const partners = ['ACME', 'GLOBEX', 'INITECH'];
+      const query = '{ productionOrders(first: 50) { edges { node { customer { code } } } } }';
+      const replies = await Promise.all(
+        Array.from({ length: 30 }, async (_, i) => {
+          const code = partners[i % partners.length]!;
+          const response = await hub.query<{ productionOrders: { edges: { node: { customer: { code: string } | null } }[] } }>(query, {}, { role: 'partner', customerId: customers[code]! });
+          return { code, seen: response.data!.productionOrders.edges.map((edge) => edge.node.customer?.code) };
+        }),
+      );
+      for (const { code, seen } of replies) {
+        expect(seen.length).toBeGreaterThan(0);
+        expect(new Set(seen)).toEqual(new Set([code]));
+      }
+    });
+
     it('auth - subgraphs refuse calls that do not come through the gateway', async () => {
       const orders = hub.subgraphs.orders!.url;
       const body = JSON.stringify({ query: '{ productionOrders(first: 1) { totalCount } }' });
