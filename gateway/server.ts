@@ -22,6 +22,7 @@ import { useInternalSignature } from './plugins/useInternalSignature.ts';
 import { useLimits } from './plugins/useLimits.ts';
 import { useMetrics } from './plugins/useMetrics.ts';
 import { useSandbox } from './plugins/useSandbox.ts';
+import { useStablePlanDocument } from './plugins/useStablePlanDocument.ts';
 import { subgraphCheck } from './readiness.ts';
 import { createRequestIds } from './request-ids.ts';
 import { operationsRoutes } from './routes.ts';
@@ -98,6 +99,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     }),
     useInternalSignature({ secret: config.INTERNAL_SECRET, callers }),
     useMetrics({ registry }),
+    useStablePlanDocument(),
   ];
   const runtime = createGatewayRuntime({
     supergraph: supergraphSdl,
