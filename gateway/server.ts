@@ -104,13 +104,12 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const runtime = createGatewayRuntime({
     supergraph: supergraphSdl,
     unifiedGraphHandler,
-    transports: gatewayTransports,
+    transports: gatewayTransports({ timeoutMs: config.SUBGRAPH_TIMEOUT_MS }),
     // The committed supergraph holds the default ports; the real URLs come from here.
     transportEntries: Object.fromEntries(Object.entries(subgraphUrls).map(([name, location]) => [name, { location }])),
     graphqlEndpoint: GRAPHQL_PATH,
     logging: hiveLoggerFor(log.child({ component: 'gateway' })),
     genericAuth: authorizationRules({ callers }),
-    upstreamTimeout: config.SUBGRAPH_TIMEOUT_MS,
     requestId: { generateRequestId: ({ request }) => requestIds.of(request) },
     // A subgraph error without a code is masked as INTERNAL by useErrorMasking, not relabelled.
     subgraphErrors: { errorCode: false },

@@ -20,9 +20,10 @@ export interface ErrorMaskingOptions {
 /** GraphQL's and Yoga's codes for a bad request: the client's fault, safe to show as they are. */
 const REQUEST_ERROR_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_REQUEST', 'PERSISTED_QUERY_NOT_FOUND', 'OPERATION_RESOLUTION_FAILURE']);
 
-/** Codes of libraries we use, in our words (Hive's timeout, generic auth, Apollo's input errors). */
+/** Codes of libraries we use, in our words (subgraph timeouts, generic auth, Apollo's input errors). */
 const RENAMED_CODES: Record<string, ErrorCode> = {
   GATEWAY_TIMEOUT: ErrorCodes.UPSTREAM_TIMEOUT,
+  TIMEOUT_ERROR: ErrorCodes.UPSTREAM_TIMEOUT,
   UNAUTHORIZED_FIELD_OR_TYPE: ErrorCodes.FORBIDDEN,
   BAD_USER_INPUT: ErrorCodes.VALIDATION_FAILED,
 };
@@ -55,7 +56,7 @@ export function useErrorMasking(options: ErrorMaskingOptions): GatewayPlugin {
 
   function toClientError(error: GraphQLError, requestId: string): GraphQLError {
     if (done.has(error)) return error;
-    const code = error.extensions.code;
+    const code = subgraphTimedOut(error) ? 'TIMEOUT_ERROR' : error.extensions.code;
     let client: GraphQLError;
     if (isOurCode(code) && code !== ErrorCodes.INTERNAL) client = withExtensions(error, error.message, {});
     else if (code === ErrorCodes.INTERNAL) client = withExtensions(error, error.message, { requestId: error.extensions.requestId ?? requestId });
@@ -99,8 +100,14 @@ export function useErrorMasking(options: ErrorMaskingOptions): GatewayPlugin {
   };
 }
 
+/** The HTTP transport's per-request timeout surfaces as a 504 subrequest error. */
+function subgraphTimedOut(error: GraphQLError): boolean {
+  const http = error.extensions.http as { status?: number } | undefined;
+  return error.extensions.code === 'SUBREQUEST_HTTP_ERROR' && http?.status === 504;
+}
+
 function renamedMessage(error: GraphQLError, code: string): string {
-  if (code !== 'GATEWAY_TIMEOUT') return error.message;
+  if (code !== 'GATEWAY_TIMEOUT' && code !== 'TIMEOUT_ERROR') return error.message;
   const subgraph = typeof error.extensions.serviceName === 'string' ? `subgraph ${error.extensions.serviceName}` : 'a subgraph';
   return `${subgraph} did not answer in time (SUBGRAPH_TIMEOUT_MS)`;
 }
