@@ -3,7 +3,7 @@
 // variables are known), each as QUERY_TOO_COMPLEX with the limit, its maximum and the value found
 // in `extensions`. Hive's runtime has no depth/alias/token limits of its own (those live in
 // graphql-armor, not installed), and its demand control needs @cost/@listSize in every subgraph, so
-// these are ours. The subgraph timeout is Hive's `upstreamTimeout`, set beside this plugin.
+// these are ours. The subgraph timeout is the HTTP transport's (gateway/http-transport.ts).
 import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
 import { getOperationAST, GraphQLError, type ValidationRule } from 'graphql';
 import {
