@@ -26,10 +26,11 @@ export function createHttpTransport(options: HttpTransportOptions = {}): Transpo
       return buildHTTPExecutor({
         endpoint: transportEntry.location,
         fetch,
-        // Never merge identical in-flight subgraph requests: the merge key ignores the caller's
-        // signed claims (added later, in onFetch), so two partners asking the same query at once
-        // would share one answer scoped to the first of them. The benchmark found this.
-        deduplicateInflightRequests: false,
+        // Identical in-flight subgraph requests are merged only within one caller: the merge key
+        // includes headers from `extensions.headers`, where useInternalSignature puts the signed
+        // claims. (Headers added later, in onFetch, are not in the key: that once let concurrent
+        // partners share answers.)
+        deduplicateInflightRequests: true,
         ...(options.timeoutMs ? { timeout: options.timeoutMs } : {}),
         ...(getDisposeReason ? { getDisposeReason } : {}),
       });

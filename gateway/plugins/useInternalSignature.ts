@@ -2,6 +2,11 @@
 // `x-plantgraph-internal`, the caller's verified claims signed with INTERNAL_SECRET
 // (core/internal-auth.ts). Signed once per incoming request, however many subgraph calls its plan
 // makes; the subgraphs scope rows (a partner's orders) from these claims.
+//
+// The header goes in the execution request's `extensions.headers`, not in a later onFetch: the
+// HTTP executor merges identical in-flight subgraph requests, and only headers given this way are
+// part of its merge key. So requests of one caller may share a subgraph call; two callers never
+// do (test/graph/federated.test.ts, concurrent partners).
 import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
 import { INTERNAL_HEADER, signInternalToken } from '../../core/internal-auth.ts';
 import type { CallerRegistry } from '../callers.ts';
@@ -14,7 +19,7 @@ export interface InternalSignatureOptions {
 }
 
 export function useInternalSignature(options: InternalSignatureOptions): GatewayPlugin {
-  // One signature per request context: the promise is cached so parallel fetches share it.
+  // One signature per request context: the promise is cached so parallel subgraph calls share it.
   const signatures = new WeakMap<object, Promise<string>>();
   function signatureFor(context: object): Promise<string> | undefined {
     const cached = signatures.get(context);
@@ -26,11 +31,16 @@ export function useInternalSignature(options: InternalSignatureOptions): Gateway
     return signature;
   }
   return {
-    onFetch({ context, options: init, setOptions }) {
-      // Fetches outside a request (none today) go unsigned and the subgraph refuses them.
-      const signature = 'request' in context ? signatureFor(context) : undefined;
+    onSubgraphExecute({ executionRequest, setExecutionRequest }) {
+      // Calls outside a verified request (none today) go unsigned and the subgraph refuses them.
+      const context = executionRequest.context as object | undefined;
+      const signature = context ? signatureFor(context) : undefined;
       if (!signature) return undefined;
-      return signature.then((token) => setOptions({ ...init, headers: { ...init.headers, [INTERNAL_HEADER]: token } }));
+      return signature.then((token) => {
+        const extensions = executionRequest.extensions ?? {};
+        const headers = (extensions.headers as Record<string, string> | undefined) ?? {};
+        setExecutionRequest({ ...executionRequest, extensions: { ...extensions, headers: { ...headers, [INTERNAL_HEADER]: token } } });
+      });
     },
   };
 }
