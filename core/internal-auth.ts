@@ -3,7 +3,7 @@
 // subgraphs refuse any request without a valid one. This keeps auth in one place (the gateway)
 // without letting anyone bypass it by calling a subgraph port directly.
 import { jwtVerify, SignJWT } from 'jose';
-import { accessClaimsSchema, scopesForRole, type AccessClaims, type Scope } from './auth.ts';
+import { accessClaimsSchema, hmacKey, scopesForRole, type AccessClaims, type Scope } from './auth.ts';
 import { ErrorCodes, PlantgraphError } from './errors.ts';
 
 export const INTERNAL_HEADER = 'x-plantgraph-internal';
@@ -30,14 +30,14 @@ export async function signInternalToken(claims: AccessClaims, secret: string): P
     .setAudience(INTERNAL_AUDIENCE)
     .setIssuedAt()
     .setExpirationTime(`${INTERNAL_TOKEN_LIFETIME_SECONDS}s`)
-    .sign(new TextEncoder().encode(secret));
+    .sign(await hmacKey(secret));
 }
 
 /** Throws UNAUTHENTICATED (with why) unless the header holds a valid gateway signature. */
 export async function verifyInternalToken(header: string | undefined, secret: string): Promise<Caller> {
   if (!header) throw new PlantgraphError(ErrorCodes.UNAUTHENTICATED, 'subgraphs accept calls through the gateway only (no internal signature)');
   try {
-    const { payload } = await jwtVerify(header, new TextEncoder().encode(secret), {
+    const { payload } = await jwtVerify(header, await hmacKey(secret), {
       issuer: INTERNAL_ISSUER,
       audience: INTERNAL_AUDIENCE,
       algorithms: ['HS256'],

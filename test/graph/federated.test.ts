@@ -1,7 +1,7 @@
 // The federated graph end to end: real gateway (every plugin), six real subgraphs, one database.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
-import type { Role } from '../../core/auth.ts';
+import { signDevelopmentToken, type Role } from '../../core/auth.ts';
 import { signInternalToken } from '../../core/internal-auth.ts';
 import { countStatements } from '../support/graph.ts';
 import { startHubUnderTest, type HubUnderTest } from '../support/hub.ts';
@@ -178,6 +178,16 @@ describe('federated graph', () => {
         expect(seen.length).toBeGreaterThan(0);
         expect(new Set(seen)).toEqual(new Set([code]));
       }
+    });
+
+    it('auth - a token accepted before it expired is refused after (verified tokens are cached only until exp)', async () => {
+      const token = await signDevelopmentToken({ role: 'viewer', expiresIn: '2s', secret: hub.config.JWT_SECRET, issuer: hub.config.JWT_ISSUER, audience: hub.config.JWT_AUDIENCE });
+      const ask = () => fetch(hub.gateway.graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: '{"query":"{ lines(first: 1) { totalCount } }"}' });
+      expect((await ask()).status).toBe(200);
+      await new Promise((resolve) => setTimeout(resolve, 2_100));
+      const late = await ask();
+      expect(late.status).toBe(401);
+      expect(((await late.json()) as { errors: { message: string; extensions: { code: string } }[] }).errors[0]).toMatchObject({ extensions: { code: 'UNAUTHENTICATED' }, message: expect.stringContaining('expired') });
     });
 
     it('auth - subgraphs refuse calls that do not come through the gateway', async () => {
