@@ -15,14 +15,13 @@ import { createCallerRegistry } from './callers.ts';
 import { defaultSubgraphUrls, SUPERGRAPH_PATH } from './compose.ts';
 import { gatewayTransports } from './http-transport.ts';
 import { hiveLoggerFor } from './log-bridge.ts';
-import { authorizationRules } from './plugins/authorization.ts';
 import { useAuth } from './plugins/useAuth.ts';
+import { useAuthorization } from './plugins/useAuthorization.ts';
 import { useErrorMasking } from './plugins/useErrorMasking.ts';
 import { useInternalSignature } from './plugins/useInternalSignature.ts';
 import { useLimits } from './plugins/useLimits.ts';
 import { useMetrics } from './plugins/useMetrics.ts';
 import { useSandbox } from './plugins/useSandbox.ts';
-import { useStablePlanDocument } from './plugins/useStablePlanDocument.ts';
 import { subgraphCheck } from './readiness.ts';
 import { createRequestIds } from './request-ids.ts';
 import { operationsRoutes } from './routes.ts';
@@ -90,6 +89,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     ...(config.NODE_ENV === 'development' ? [useSandbox({ path: GRAPHQL_PATH })] : []),
     useErrorMasking({ log, requestIds }),
     useAuth({ ...auth, callers }),
+    useAuthorization({ callers }),
     useLimits({
       maxDepth: config.GATEWAY_MAX_DEPTH,
       maxAliases: config.GATEWAY_MAX_ALIASES,
@@ -99,7 +99,6 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     }),
     useInternalSignature({ secret: config.INTERNAL_SECRET, callers }),
     useMetrics({ registry }),
-    useStablePlanDocument(),
   ];
   const runtime = createGatewayRuntime({
     supergraph: supergraphSdl,
@@ -109,7 +108,6 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     transportEntries: Object.fromEntries(Object.entries(subgraphUrls).map(([name, location]) => [name, { location }])),
     graphqlEndpoint: GRAPHQL_PATH,
     logging: hiveLoggerFor(log.child({ component: 'gateway' })),
-    genericAuth: authorizationRules({ callers }),
     requestId: { generateRequestId: ({ request }) => requestIds.of(request) },
     // A subgraph error without a code is masked as INTERNAL by useErrorMasking, not relabelled.
     subgraphErrors: { errorCode: false },

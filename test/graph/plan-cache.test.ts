@@ -1,5 +1,5 @@
-// The Rust planner caches plans per parsed document; generic auth must not defeat that (it
-// rewrites documents), or every request is planned again. Counted on the real planner.
+// The Rust planner caches plans per parsed document; authorization must not defeat that (by
+// rewriting documents, as @envelop/generic-auth did), or every request is planned again.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { QueryPlanner } from '@graphql-hive/router-query-planner';
 import { startHubUnderTest, type HubUnderTest } from '../support/hub.ts';
