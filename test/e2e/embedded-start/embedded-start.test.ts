@@ -118,9 +118,18 @@ describe('embedded start', () => {
   let dataDir: string;
 
   afterAll(async () => {
-    for (const child of leftovers) if (child.exitCode === null) process.kill(-child.pid!, 'SIGKILL');
+    // A hub a failed test left running: ask it to stop (it stops nats-server and PostgreSQL, which
+    // run in process groups of their own), and kill it only if it does not.
+    for (const child of leftovers) {
+      if (child.exitCode !== null) continue;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      process.kill(-child.pid!, 'SIGINT');
+      const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(timer);
+    }
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
-  });
+  }, 30_000);
 
   it('embedded start - comes up from nothing, migrated and seeded, and stops cleanly on Ctrl-C', async () => {
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'plantgraph-start-'));
