@@ -112,7 +112,7 @@ export interface EventEnvelope<T extends EventType = EventType> {
   data: EventData<T>;
 }
 
-function isEventType(type: string): type is EventType {
+export function isEventType(type: string): type is EventType {
   return Object.hasOwn(eventCatalog, type);
 }
 
