@@ -53,6 +53,8 @@ export interface BatchContext {
   client: pg.PoolClient;
   /** The assets the batch's readings belong to. */
   assets: ReadonlyMap<string, TelemetryAsset>;
+  /** Events raised by the processors before this one in the same batch (reactions build on them). */
+  raised: readonly EventEnvelope[];
   log: Logger;
 }
 
