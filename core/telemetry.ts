@@ -45,25 +45,41 @@ export function telemetrySubject(site: string, line: string, asset: string, pref
   return `${prefix ? `${prefix}.` : ''}telemetry.${part(site)}.${part(line)}.${part(asset)}`;
 }
 
+/** Why a telemetry message was dead-lettered (the `reason_code` of integration.dead_letter). */
+export const telemetryRejections = ['INVALID_JSON', 'SCHEMA_VIOLATION', 'FUTURE_TIMESTAMP', 'UNKNOWN_ASSET'] as const;
+export type TelemetryRejection = (typeof telemetryRejections)[number];
+
+export type TelemetryCheck = { ok: true; message: TelemetryMessage } | { ok: false; code: TelemetryRejection; reason: string };
+
 /**
- * Decode and validate one message body. Throws ValidationError naming every bad field (the
- * worker turns it into a dead letter with that reason). `now` bounds future timestamps.
+ * Decode and validate one message body without throwing: the ingest worker turns a refusal into a
+ * dead letter with its code and reason. `now` bounds future timestamps. (Unknown assets need the
+ * database; the worker checks those.)
  */
-export function decodeTelemetry(body: Uint8Array | string, now = Date.now()): TelemetryMessage {
+export function checkTelemetry(body: Uint8Array | string, now = Date.now()): TelemetryCheck {
   const text = typeof body === 'string' ? body : Buffer.from(body).toString('utf8');
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new ValidationError('telemetry body is not valid JSON', { cause: error });
+    return { ok: false, code: 'INVALID_JSON', reason: `telemetry body is not valid JSON: ${(error as Error).message}` };
   }
   const parsed = telemetryMessageSchema.safeParse(json);
   if (!parsed.success) {
-    throw new ValidationError(`invalid telemetry message: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ')}`);
+    return {
+      ok: false,
+      code: 'SCHEMA_VIOLATION',
+      reason: `invalid telemetry message: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ')}`,
+    };
   }
   const future = parsed.data.readings.find((reading) => Date.parse(reading.timestamp) > now + MAX_CLOCK_SKEW_MS);
-  if (future) {
-    throw new ValidationError(`reading ${future.readingId} is from the future (${future.timestamp})`, { details: { readingId: future.readingId } });
-  }
-  return parsed.data;
+  if (future) return { ok: false, code: 'FUTURE_TIMESTAMP', reason: `reading ${future.readingId} is from the future (${future.timestamp})` };
+  return { ok: true, message: parsed.data };
+}
+
+/** Like `checkTelemetry`, but throws ValidationError naming every bad field. */
+export function decodeTelemetry(body: Uint8Array | string, now = Date.now()): TelemetryMessage {
+  const checked = checkTelemetry(body, now);
+  if (!checked.ok) throw new ValidationError(checked.reason, { details: { reasonCode: checked.code } });
+  return checked.message;
 }
