@@ -1,12 +1,15 @@
 // `npm start`: the whole hub on its embedded default (or on DATABASE_URL / NATS_URL when set):
-// database and bus, the six subgraphs and the gateway in one process. Later issues add the ingest
-// worker and the plant simulator to this one start.
+// database and bus, the ingest workers (with state detection, threshold rules and the event
+// outbox relay), the six subgraphs, the gateway and, unless switched off, the demo plant simulator,
+// all in one process.
 import { startPlatform } from '../core/platform.ts';
 import { databaseCheck, natsCheck } from '../core/health.ts';
 import { signDevelopmentToken } from '../core/auth.ts';
 import { redactUrl } from '../core/bus.ts';
 import { startSubgraph, subgraphPort, type RunningSubgraph } from '../core/graphql/subgraph.ts';
 import { startGateway } from '../gateway/server.ts';
+import { startIngest } from '../ingest/index.ts';
+import { startPlantSimulator } from '../sim/simulator.ts';
 import { allSubgraphs } from '../subgraphs/index.ts';
 import { loadCliConfig, stopOnSignal } from './cli.ts';
 
@@ -46,6 +49,14 @@ try {
   });
   stack.push(() => gateway.close());
 
+  const ingest = await startIngest({ pool: platform.database.pool, bus: platform.bus, config, log, metrics: platform.metrics });
+  stack.push(() => ingest.stop());
+  const simulate = config.SIM_ENABLED ?? config.NODE_ENV !== 'production';
+  if (simulate) {
+    const simulator = await startPlantSimulator({ pool: platform.database.pool, bus: platform.bus, subjectPrefix: config.SUBJECT_PREFIX, log, tickMs: config.SIM_TICK_MS, seed: config.SIM_SEED });
+    stack.push(() => simulator.stop());
+  }
+
   const token =
     config.NODE_ENV === 'production'
       ? undefined
@@ -64,6 +75,8 @@ try {
       natsEmbedded: !config.NATS_URL,
       migrationsApplied: platform.migrations.applied.length,
       seed: platform.seed,
+      ingestWorkers: ingest.workers.length,
+      simulator: simulate,
     },
     'plantgraph ready',
   );
@@ -77,6 +90,7 @@ try {
         `  health     ${gateway.url}/healthz   readiness ${gateway.url}/readyz   metrics ${gateway.url}/metrics`,
         `  database   ${config.DATABASE_URL ? 'DATABASE_URL' : `embedded PostgreSQL in ${config.DATA_DIR}/pg`}`,
         `  NATS       ${config.NATS_URL ? 'NATS_URL' : `embedded nats-server in ${config.DATA_DIR}/nats`}`,
+        `  ingest     ${ingest.workers.length} worker(s) on ${config.STREAM_TELEMETRY}${simulate ? '; the demo plant simulator publishes telemetry (SIM_ENABLED=false stops it)' : ''}`,
         token ? `  dev token  ${token}` : '',
         '  more tokens: npm run token -- --role <viewer|operator|planner|quality|maintenance|erp-adapter|partner|admin> [--customer <id>]',
         '',

@@ -17,6 +17,10 @@ export const DEFAULT_GATEWAY_MAX_TOKENS = 2_000; // lexical tokens in one docume
 export const DEFAULT_GATEWAY_MAX_COST = 5_000; // estimated objects one operation may fetch
 export const DEFAULT_GATEWAY_BODY_LIMIT_BYTES = 100 * 1024; // 100 KiB per request body
 export const DEFAULT_SUBGRAPH_TIMEOUT_MS = 10_000; // 10 seconds per subgraph request
+export const DEFAULT_INGEST_WORKERS = 2; // ingest workers per process (two overlap one batch's commit with the next one's parsing)
+export const DEFAULT_INGEST_BATCH_MESSAGES = 200; // messages per ingest batch at most
+export const DEFAULT_STATE_IDLE_AFTER_SECONDS = 120; // an asset with counters and no STATE tag is idle after 2 minutes without counts
+export const DEFAULT_SIM_TICK_MS = 1_000; // the demo plant publishes once a second
 /** Development-only JWT secret; refused when NODE_ENV=production. */
 export const DEVELOPMENT_JWT_SECRET = 'plantgraph-development-secret-change-me';
 export const DEVELOPMENT_INTERNAL_SECRET = 'plantgraph-development-internal-secret';
@@ -92,6 +96,12 @@ export const environmentSchema = z.object({
   STREAM_MAX_BYTES: positiveInt.default(DEFAULT_STREAM_MAX_BYTES).describe('Size limit of each stream, bytes'),
   DUPLICATE_WINDOW_SECONDS: positiveInt.default(DEFAULT_DUPLICATE_WINDOW_SECONDS).describe('JetStream duplicate window for Nats-Msg-Id, seconds'),
   SEED_DEMO_PLANT: booleanFlag.default(true).describe('Seed the demo plant at start when the database is empty'),
+  INGEST_WORKERS: positiveInt.default(DEFAULT_INGEST_WORKERS).describe('Telemetry ingest workers in this process (npm start, start:ingest); more processes share the same durable consumer'),
+  INGEST_BATCH_MESSAGES: positiveInt.default(DEFAULT_INGEST_BATCH_MESSAGES).describe('Most telemetry messages one ingest batch (one transaction) takes'),
+  STATE_IDLE_AFTER_SECONDS: positiveInt.default(DEFAULT_STATE_IDLE_AFTER_SECONDS).describe('An asset without a STATE tag whose counters have not gone up for this long is IDLE'),
+  SIM_ENABLED: booleanFlag.optional().describe('Run the demo plant simulator in npm start (default: on, except in production)'),
+  SIM_TICK_MS: positiveInt.default(DEFAULT_SIM_TICK_MS).describe('How often the simulated devices publish, milliseconds'),
+  SIM_SEED: positiveInt.default(1).describe('Random seed of the plant simulator (the same seed plays the same plant)'),
 });
 
 export type Environment = z.input<typeof environmentSchema>;

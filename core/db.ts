@@ -43,6 +43,9 @@ export function openDatabase({ url, poolMax, applicationName = 'plantgraph', log
   const pool = new pg.Pool({ connectionString: url, max: poolMax, application_name: applicationName, Client: CountingClient });
   // An idle client losing its connection (database restart) must not crash the process.
   pool.on('error', (error: Error & { code?: string }) => log.warn({ code: error.code, reason: error.message }, 'idle PostgreSQL connection failed'));
+  // A connection lost while checked out (database restart, shutdown) emits 'error' on its client as
+  // well as failing the query in flight; without a listener that event would end the process.
+  pool.on('connect', (client) => client.on('error', (error: Error & { code?: string }) => log.debug({ code: error.code, reason: error.message }, 'PostgreSQL connection in use failed')));
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   let closed = false;
   return {

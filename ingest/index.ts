@@ -1,0 +1,51 @@
+// The ingest side of a hub process: workers on the TELEMETRY consumer with the line state and
+// threshold processors, the outbox relay that publishes their events, the idle sweep and the
+// rollup job. `npm start` runs it next to the graph; `npm run start:ingest` runs it alone.
+import type { NatsConnection } from '@nats-io/transport-node';
+import type pg from 'pg';
+import type { Config } from '../core/config.ts';
+import type { Logger } from '../core/log.ts';
+import type { Metrics } from '../core/metrics.ts';
+import { startOutboxRelay } from '../core/outbox.ts';
+import { createAssetDirectory } from './asset-directory.ts';
+import { startRollupRefresher } from './rollup.ts';
+import { startIdleSweeper } from './state/idle-sweeper.ts';
+import { createLineStateProcessor } from './state/processor.ts';
+import { createThresholdProcessor } from './thresholds/processor.ts';
+import { startIngestWorker, type IngestWorker } from './worker.ts';
+
+export interface IngestOptions {
+  pool: pg.Pool;
+  bus: NatsConnection;
+  config: Config;
+  log: Logger;
+  metrics: Metrics;
+}
+
+export interface RunningIngest {
+  workers: IngestWorker[];
+  stop(): Promise<void>;
+}
+
+export async function startIngest({ pool, bus, config, log, metrics }: IngestOptions): Promise<RunningIngest> {
+  const assets = createAssetDirectory(pool);
+  const processors = [createLineStateProcessor(), createThresholdProcessor()];
+  const relay = startOutboxRelay({ pool, bus, subjectPrefix: config.SUBJECT_PREFIX, log, onPublished: (count) => metrics.eventsPublished.inc(count) });
+  const workers: IngestWorker[] = [];
+  for (let index = 0; index < config.INGEST_WORKERS; index += 1) {
+    workers.push(await startIngestWorker({ pool, bus, streams: config, log: log.child({ worker: index }), metrics, processors, assets, batchMessages: config.INGEST_BATCH_MESSAGES }));
+  }
+  const sweeper = startIdleSweeper({ pool, assets, log, idleAfterSeconds: config.STATE_IDLE_AFTER_SECONDS });
+  const rollup = await startRollupRefresher({ pool, log });
+  return {
+    workers,
+    async stop() {
+      // workers first (their last batches write events), then the relay publishes what is left
+      await Promise.all(workers.map((worker) => worker.stop()));
+      await sweeper.stop();
+      await rollup.stop();
+      await relay.flush().catch(() => 0);
+      await relay.stop();
+    },
+  };
+}
