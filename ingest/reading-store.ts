@@ -7,12 +7,8 @@ import type { StoredReading } from './pipeline.ts';
 
 interface InsertedRow {
   reading_id: string;
-  asset_id: string;
-  tag: string;
-  value: number | null;
-  value_text: string | null;
-  quality: StoredReading['quality'];
-  time: Date;
+  /** Epoch milliseconds: cheaper to read back than a timestamptz. */
+  ms: number;
 }
 
 /** Column values of a reading: numbers and booleans in `value`, text in `value_text`. */
@@ -42,14 +38,24 @@ export async function storeReadings(db: Queryable & { query<R>(text: string, val
     qualities.push(reading.quality);
     readingIds.push(reading.readingId);
   }
+  // RETURNING only the key of each new row; the rest is already in hand (reading back whole rows
+  // cost more than the insert's own parsing at 25,000 readings a batch).
   const { rows } = await db.query<InsertedRow>(
     `INSERT INTO telemetry.reading (time, asset_id, tag, value, value_text, quality, reading_id)
      SELECT * FROM unnest($1::timestamptz[], $2::uuid[], $3::text[], $4::float8[], $5::text[], $6::text[], $7::text[])
      ON CONFLICT (reading_id, time) DO NOTHING
-     RETURNING reading_id, asset_id, tag, value, value_text, quality, time`,
+     RETURNING reading_id, floor(extract(epoch FROM time) * 1000)::float8 AS ms`,
     [times, assetIds, tags, values, texts, qualities, readingIds],
   );
-  return rows
-    .map((row) => ({ readingId: row.reading_id, assetId: row.asset_id, tag: row.tag, value: row.value, valueText: row.value_text, quality: row.quality, time: row.time }))
-    .sort((a, b) => (a.assetId === b.assetId ? a.time.getTime() - b.time.getTime() : a.assetId < b.assetId ? -1 : 1));
+  if (rows.length === 0) return [];
+  const inserted = new Set(rows.map((row) => `${row.reading_id}@${row.ms}`));
+  const stored: StoredReading[] = [];
+  for (const reading of readings) {
+    const time = new Date(reading.timestamp);
+    const key = `${reading.readingId}@${time.getTime()}`;
+    if (!inserted.delete(key)) continue; // a duplicate, or the second copy of one within this batch
+    const { value, valueText } = columns(reading);
+    stored.push({ readingId: reading.readingId, assetId: reading.assetId, tag: reading.tag, value, valueText, quality: reading.quality, time });
+  }
+  return stored.sort((a, b) => (a.assetId === b.assetId ? a.time.getTime() - b.time.getTime() : a.assetId < b.assetId ? -1 : 1));
 }

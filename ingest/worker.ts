@@ -36,6 +36,8 @@ const MAX_ACK_PENDING = 20_000;
 
 export interface CommittedBatch {
   messages: number;
+  /** Nats-Msg-Id of each message (empty for a message published without one). */
+  messageIds: string[];
   readings: number;
   /** Readings that were new (the rest were duplicates). */
   stored: number;
@@ -151,7 +153,7 @@ export async function startIngestWorker(options: IngestWorkerOptions): Promise<I
       await writeOutboxEvents(client, events);
       await recordDeadLetters(client, deadLetters);
       await client.query('COMMIT');
-      committed = { messages: batch.length, readings: readings.length, stored: stored.length, deadLetters: deadLetters.length, events, committedAt: new Date() };
+      committed = { messages: batch.length, messageIds: batch.map((message) => message.headers?.get('Nats-Msg-Id') ?? ''), readings: readings.length, stored: stored.length, deadLetters: deadLetters.length, events, committedAt: new Date() };
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;
