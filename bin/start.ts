@@ -35,6 +35,7 @@ try {
       database: platform.database,
       internalSecret: config.INTERNAL_SECRET,
       log,
+      bus: platform.bus,
     });
     subgraphs.push(subgraph);
     stack.push(() => subgraph.stop());

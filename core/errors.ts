@@ -21,6 +21,8 @@ export const ErrorCodes = {
   QUERY_TOO_COMPLEX: 'QUERY_TOO_COMPLEX',
   /** A request body beyond the gateway's size limit (HTTP 413). */
   REQUEST_TOO_LARGE: 'REQUEST_TOO_LARGE',
+  /** A service the request needs (e.g. NATS for a replay) is not connected to this process. */
+  UNAVAILABLE: 'UNAVAILABLE',
   /** Anything unexpected; details are logged with the request id and masked for clients. */
   INTERNAL: 'INTERNAL',
 } as const;

@@ -9,6 +9,7 @@ import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDis
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph';
 import { GraphQLError, parse, type DocumentNode } from 'graphql';
+import type { NatsConnection } from '@nats-io/transport-node';
 import type { Database, PrismaClient } from '../db.ts';
 import { ErrorCodes, isPlantgraphError } from '../errors.ts';
 import { INTERNAL_HEADER, verifyInternalToken, type Caller } from '../internal-auth.ts';
@@ -25,6 +26,8 @@ export interface SubgraphContext<Loaders = unknown> {
   log: Logger;
   /** From the gateway's `x-request-id`, so one request can be followed across processes. */
   requestId: string;
+  /** The NATS connection, for the few commands that publish (dead-letter replay); null when not given. */
+  bus: NatsConnection | null;
 }
 
 export interface SubgraphDefinition<Loaders = unknown> {
@@ -47,6 +50,8 @@ export interface SubgraphServerOptions {
   database: Database;
   internalSecret: string;
   log: Logger;
+  /** Only the integration subgraph needs it (dead-letter replay). */
+  bus?: NatsConnection;
 }
 
 export interface RunningSubgraph {
@@ -77,6 +82,7 @@ export async function startSubgraph<Loaders>(definition: SubgraphDefinition<Load
         loaders: definition.createLoaders(options.database.prisma, caller),
         log: log.child({ requestId }),
         requestId,
+        bus: options.bus ?? null,
       };
     },
   });

@@ -7,7 +7,7 @@ import type { PageArguments } from '../../core/graphql/pagination.ts';
 import { parseId } from '../../core/graphql/input.ts';
 import type { ErpPosting, IntegrationException } from '../../prisma/generated/client.ts';
 import type { IntegrationLoaders } from './loaders.ts';
-import { listCommands, listDeadLetters, listExceptions, listPostings, type DeadLetterRecord } from './service.ts';
+import { listCommands, listDeadLetters, listExceptions, listPostings, replayDeadLetterIds, type DeadLetterRecord } from './service.ts';
 
 type Context = SubgraphContext<IntegrationLoaders>;
 type ListArguments = PageArguments & { filter?: unknown };
@@ -22,6 +22,9 @@ export const integrationResolvers = {
     inboundCommands: (_: unknown, args: ListArguments, { prisma }: Context) => listCommands(prisma, args.filter, args),
     deadLetters: (_: unknown, args: ListArguments, { prisma }: Context) => listDeadLetters(prisma, args.filter, args),
     integrationExceptions: (_: unknown, args: ListArguments, { prisma }: Context) => listExceptions(prisma, args.filter, args),
+  },
+  Mutation: {
+    replayDeadLetters: (_: unknown, { ids }: { ids: string[] }, { prisma, bus }: Context) => replayDeadLetterIds(prisma, bus, ids),
   },
   ErpPosting: {
     __resolveReference: ({ id }: { id: string }, { loaders }: Context) => loaders.postingById.load(id),

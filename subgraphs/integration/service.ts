@@ -1,10 +1,15 @@
-// Integration: reading the ERP outbox, the inbound command log, dead letters and exceptions.
+// Integration: reading the ERP outbox, the inbound command log, dead letters and exceptions;
+// replaying dead letters.
 // Prisma stays in here; callers get plain records (dead letter bytes as base64, stream sequences
 // as strings).
 import { z } from 'zod';
 import type { PrismaClient } from '../../core/db.ts';
 import { pageOf, prismaPage, toConnection, type Connection, type PageArguments } from '../../core/graphql/pagination.ts';
-import { parseInput } from '../../core/graphql/input.ts';
+import { parseId, parseInput } from '../../core/graphql/input.ts';
+import { jetstream } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { ErrorCodes, PlantgraphError, ValidationError } from '../../core/errors.ts';
+import { MAX_REPLAY_IDS, replayDeadLetters } from '../../ingest/replay.ts';
 import type { DeadLetter, ErpPosting, InboundCommand, IntegrationException, Prisma } from '../../prisma/generated/client.ts';
 
 export type DeadLetterRecord = Omit<DeadLetter, 'payload' | 'streamSequence'> & { payloadBase64: string; streamSequence: string | null };
@@ -111,4 +116,22 @@ export async function listExceptions(prisma: PrismaClient, rawFilter: unknown, p
   };
   const rows = await prisma.integrationException.findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'asc' }], ...prismaPage(page) });
   return toConnection(rows, page, () => prisma.integrationException.count({ where }));
+}
+
+/**
+ * Republish dead letters to their original subjects (ingest/replay.ts) and return them as they are
+ * now, plus the ids that name none. Needs the NATS connection of the process.
+ */
+export async function replayDeadLetterIds(
+  prisma: PrismaClient,
+  bus: NatsConnection | null,
+  rawIds: readonly string[],
+): Promise<{ replayed: DeadLetterRecord[]; notFound: string[] }> {
+  if (rawIds.length > MAX_REPLAY_IDS) throw new ValidationError(`at most ${MAX_REPLAY_IDS} dead letters per replay, got ${rawIds.length}`, { details: { fields: [{ field: 'ids', message: `at most ${MAX_REPLAY_IDS}` }] } });
+  const ids = [...new Set(rawIds.map((id) => parseId(id, 'ids')))];
+  if (!bus) throw new PlantgraphError(ErrorCodes.UNAVAILABLE, 'this integration subgraph has no NATS connection (set NATS_URL), so it cannot replay');
+  const replayed = await replayDeadLetters(prisma, jetstream(bus), ids);
+  const found = new Set(replayed.map((letter) => letter.id));
+  const rows = await prisma.deadLetter.findMany({ where: { id: { in: [...found] } }, orderBy: { receivedAt: 'asc' } });
+  return { replayed: rows.map(toDeadLetter), notFound: ids.filter((id) => !found.has(id)) };
 }

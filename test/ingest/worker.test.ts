@@ -238,14 +238,14 @@ describe('ingest worker', () => {
     expect(rows).toHaveLength(1);
 
     // replaying before the fix dead-letters it again; after the fix it is stored
-    await replayDeadLetters(database.pool, js, [rows[0]!.id]);
+    await replayDeadLetters(database.prisma, js, [rows[0]!.id]);
     await eventually(async () => expect(Number((await database.pool.query<{ n: string }>('SELECT count(*) AS n FROM integration.dead_letter')).rows[0]!.n)).toBe(2));
     await database.pool.query(
       `INSERT INTO assets.work_cell (id, line_id, code, name) SELECT $1, line_id, 'OP40', 'Deburring' FROM assets.work_cell WHERE id = $2`,
       [newCell, op10],
     );
     await new Promise((resolve) => setTimeout(resolve, 2_100)); // the directory remembers an unknown id for 2 s
-    const replayed = await replayDeadLetters(database.pool, js, [rows[0]!.id]);
+    const replayed = await replayDeadLetters(database.prisma, js, [rows[0]!.id]);
     expect(replayed).toEqual([expect.objectContaining({ id: rows[0]!.id, replayCount: 2 })]);
     await eventually(async () => expect(await readingCount()).toBe(2));
     const letter = await database.pool.query<{ replay_count: number; replayed_at: Date | null }>('SELECT replay_count, replayed_at FROM integration.dead_letter WHERE id = $1', [rows[0]!.id]);

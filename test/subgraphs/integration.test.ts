@@ -114,6 +114,14 @@ describe('integration subgraph', () => {
   });
   afterAll(() => graph.stop());
 
+  it('integration - a replay without a NATS connection is refused with UNAVAILABLE, nothing changed', async () => {
+    const [letter] = await graph.database.prisma.deadLetter.findMany({ take: 1 });
+    const response = await graph.query('integration', 'mutation ($ids: [ID!]!) { replayDeadLetters(ids: $ids) { notFound } }', { ids: [letter!.id] });
+    expect(response.errors?.[0]?.extensions?.code).toBe('UNAVAILABLE');
+    const after = await graph.database.prisma.deadLetter.findUniqueOrThrow({ where: { id: letter!.id } });
+    expect(after.replayCount).toBe(letter!.replayCount);
+  });
+
   it('integration - pages through the whole outbox oldest first without gaps or repeats', async () => {
     const seen: PostingNode[] = [];
     let after: string | null = null;

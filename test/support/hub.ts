@@ -1,6 +1,7 @@
 // The real graph for a test: its own migrated, seeded database, all six subgraphs and the gateway
 // with every plugin, on free ports, called over HTTP with real JWTs.
 import { randomUUID } from 'node:crypto';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { signDevelopmentToken, type Role } from '../../core/auth.ts';
 import { loadConfig, type Config } from '../../core/config.ts';
 import { openDatabase, type Database } from '../../core/db.ts';
@@ -32,14 +33,14 @@ export interface HubUnderTest {
   stop(): Promise<void>;
 }
 
-export async function startHubUnderTest(label: string): Promise<HubUnderTest> {
+export async function startHubUnderTest(label: string, options: { bus?: NatsConnection } = {}): Promise<HubUnderTest> {
   const testDatabase = await createTestDatabase(label);
   const config = loadConfig({ NODE_ENV: 'test', JWT_SECRET: TEST_JWT_SECRET, INTERNAL_SECRET: TEST_INTERNAL_SECRET, GATEWAY_PORT: '0', SUBGRAPH_BASE_PORT: '0' });
   const database = openDatabase({ url: testDatabase.url, poolMax: 8, log: silentLogger });
   await migrate({ pool: database.pool, log: silentLogger });
   await seedDemoPlant(database.prisma);
   const running = await Promise.all(
-    allSubgraphs.map((definition) => startSubgraph(definition, { port: 0, database, internalSecret: config.INTERNAL_SECRET, log: silentLogger })),
+    allSubgraphs.map((definition) => startSubgraph(definition, { port: 0, database, internalSecret: config.INTERNAL_SECRET, log: silentLogger, bus: options.bus })),
   );
   const gateway = await startGateway({ config, port: 0, subgraphUrls: Object.fromEntries(running.map((subgraph) => [subgraph.name, subgraph.url])) });
 
