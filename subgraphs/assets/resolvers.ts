@@ -7,6 +7,7 @@ import type { PageArguments } from '../../core/graphql/pagination.ts';
 import { parseId, parseInput } from '../../core/graphql/input.ts';
 import { NotFoundError } from '../../core/errors.ts';
 import type { AssetsLoaders, StateHistoryArguments } from './loaders.ts';
+import { combineOee, historySchema, oeeWindowSchema, readingHistory, type TagReadingRecord } from './telemetry.ts';
 import {
   createLine,
   createSite,
@@ -43,6 +44,46 @@ function stateHistory({ id }: { id: string }, args: StateHistoryArguments, { loa
   return loaders.stateHistory({ ...window, first: args.first, after: args.after }).load(id);
 }
 
+const COUNTER_KINDS = new Set(['COUNTER_GOOD', 'COUNTER_SCRAP']);
+const hasCounters = (tags: TagRecord[]) => tags.some((tag) => COUNTER_KINDS.has(tag.kind));
+
+/** The newest reading of each of an asset's tags (or of those named); tags never read are left out. */
+async function latestReadingsOf(assetId: string, args: { tags?: string[] | null }, { loaders }: Context) {
+  const tags = (await loaders.tagsByAssetId.load(assetId)).filter((tag) => !args.tags || args.tags.includes(tag.name));
+  const readings = await Promise.all(tags.map((tag) => latestReadingOf(tag, loaders)));
+  return readings.filter((reading) => reading !== null);
+}
+
+async function latestReadingOf(tag: TagRecord, loaders: AssetsLoaders): Promise<(TagReadingRecord & { unit: string | null }) | null> {
+  const reading = await loaders.latestReading.load({ assetId: tag.assetId, tag: tag.name });
+  return reading ? { ...reading, unit: tag.unit } : null;
+}
+
+/**
+ * OEE of a line: its own counters and states when it has counters, otherwise summed over its work
+ * cells that have counters (each with its own ideal cycle, or the line's).
+ */
+async function lineOee(line: LineRecord, args: { from: unknown; to: unknown }, { loaders }: Context) {
+  const window = parseInput(oeeWindowSchema, args, 'oee');
+  let assets: { id: string; idealCycleSeconds: number | null }[] = [];
+  if (hasCounters(await loaders.tagsByAssetId.load(line.id))) {
+    assets = [line];
+  } else {
+    const cells = await loaders.workCellsByLineId.load(line.id);
+    const tags = await Promise.all(cells.map((cell) => loaders.tagsByAssetId.load(cell.id)));
+    assets = cells.filter((_, index) => hasCounters(tags[index]!)).map((cell) => ({ id: cell.id, idealCycleSeconds: cell.idealCycleSeconds ?? line.idealCycleSeconds }));
+  }
+  const figures = await Promise.all(assets.map((asset) => loaders.oeeFigures(window).load(asset)));
+  return combineOee(window, figures, assets.length > 0 && assets.every((asset) => asset.idealCycleSeconds !== null));
+}
+
+async function workCellOee(cell: WorkCellRecord, args: { from: unknown; to: unknown }, { loaders }: Context) {
+  const window = parseInput(oeeWindowSchema, args, 'oee');
+  const line = await loaders.lineById.load(cell.lineId);
+  const asset = { id: cell.id, idealCycleSeconds: cell.idealCycleSeconds ?? line?.idealCycleSeconds ?? null };
+  return combineOee(window, [await loaders.oeeFigures(window).load(asset)], asset.idealCycleSeconds !== null);
+}
+
 export const assetsResolvers = {
   DateTime: scalarResolvers.DateTime,
   Query: {
@@ -53,6 +94,13 @@ export const assetsResolvers = {
     workCells: (_: unknown, args: ListArguments, { prisma, caller }: Context) => listWorkCells(prisma, caller, args.filter, args),
     workCell: (_: unknown, { id }: { id: string }, { loaders }: Context) => loaders.workCellById.load(parseId(id)),
     equipmentStates: (_: unknown, args: ListArguments, { prisma, caller }: Context) => listEquipmentStates(prisma, caller, args.filter, args),
+    readingHistory: async (_: unknown, rawArgs: Record<string, unknown>, { prisma, loaders }: Context) => {
+      const args = parseInput(historySchema, rawArgs, 'readingHistory');
+      // the asset must exist and be visible to the caller (site-bound tokens)
+      const [line, cell] = await Promise.all([loaders.lineById.load(args.assetId), loaders.workCellById.load(args.assetId)]);
+      if (!line && !cell) throw new NotFoundError('line or work cell', args.assetId);
+      return { ...args, points: await readingHistory(prisma, args) };
+    },
   },
   Mutation: {
     createSite: async (_: unknown, args: Omit<CommandArguments, 'id'>, { prisma, caller, loaders }: Context) => {
@@ -98,6 +146,8 @@ export const assetsResolvers = {
     tags: (line: LineRecord, _: unknown, { loaders }: Context) => loaders.tagsByAssetId.load(line.id),
     currentState: (line: LineRecord, _: unknown, { loaders }: Context) => loaders.currentStateByAssetId.load(line.id),
     stateHistory,
+    latestReadings: (line: LineRecord, args: { tags?: string[] | null }, context: Context) => latestReadingsOf(line.id, args, context),
+    oee: lineOee,
   },
   WorkCell: {
     __resolveReference: ({ id }: { id: string }, { loaders }: Context) => loaders.workCellById.load(id),
@@ -107,12 +157,15 @@ export const assetsResolvers = {
     tags: (cell: WorkCellRecord, _: unknown, { loaders }: Context) => loaders.tagsByAssetId.load(cell.id),
     currentState: (cell: WorkCellRecord, _: unknown, { loaders }: Context) => loaders.currentStateByAssetId.load(cell.id),
     stateHistory,
+    latestReadings: (cell: WorkCellRecord, args: { tags?: string[] | null }, context: Context) => latestReadingsOf(cell.id, args, context),
+    oee: workCellOee,
   },
   Tag: {
     __resolveReference: ({ id }: { id: string }, { loaders }: Context) => loaders.tagById.load(id),
     line: (tag: TagRecord, _: unknown, { loaders }: Context) => (tag.assetKind === 'LINE' ? loaders.lineById.load(tag.assetId) : null),
     workCell: (tag: TagRecord, _: unknown, { loaders }: Context) => (tag.assetKind === 'WORK_CELL' ? loaders.workCellById.load(tag.assetId) : null),
     characteristic: (tag: TagRecord) => (tag.characteristicId ? { __typename: 'Characteristic', id: tag.characteristicId } : null),
+    latestReading: (tag: TagRecord, _: unknown, { loaders }: Context) => latestReadingOf(tag, loaders),
   },
   EquipmentState: {
     durationSeconds: (state: EquipmentStateRecord) => ((state.endedAt ?? new Date()).getTime() - state.startedAt.getTime()) / 1000,
