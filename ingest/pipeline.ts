@@ -7,7 +7,8 @@ import type pg from 'pg';
 import type { EventEnvelope } from '../core/events.ts';
 import type { Logger } from '../core/log.ts';
 import type { readingQualities } from '../core/telemetry.ts';
-import type { AssetKind, TagKind } from '../prisma/generated/enums.ts';
+import type { AssetKind } from '../prisma/generated/enums.ts';
+import type { Tag } from '../prisma/generated/client.ts';
 
 /** A reading as stored in telemetry.reading. */
 export interface StoredReading {
@@ -22,19 +23,8 @@ export interface StoredReading {
   time: Date;
 }
 
-/** A tag of an asset with its limits, from assets.tag. */
-export interface AssetTag {
-  id: string;
-  name: string;
-  kind: TagKind;
-  unit: string | null;
-  lowAlarm: number | null;
-  lowWarn: number | null;
-  highWarn: number | null;
-  highAlarm: number | null;
-  /** Set when the tag measures a quality characteristic (quality.characteristic id). */
-  characteristicId: string | null;
-}
+/** A tag of an asset with its limits, as in assets.tag (the Prisma model is the one source). */
+export type AssetTag = Pick<Tag, 'id' | 'name' | 'kind' | 'unit' | 'lowAlarm' | 'lowWarn' | 'highWarn' | 'highAlarm' | 'characteristicId'>;
 
 /** A line or work cell that telemetry may name, with where it sits and its enabled tags. */
 export interface TelemetryAsset {

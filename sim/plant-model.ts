@@ -1,19 +1,10 @@
 // The plant the simulator plays: every line and work cell that has tags, read from master data
 // (assets schema), with the codes its telemetry subject needs and its tags' kinds and limits.
 import type pg from 'pg';
-import type { TagKind } from '../prisma/generated/enums.ts';
+import type { Tag } from '../prisma/generated/client.ts';
 
-export interface SimulatedTag {
-  name: string;
-  kind: TagKind;
-  unit: string | null;
-  lowAlarm: number | null;
-  lowWarn: number | null;
-  highWarn: number | null;
-  highAlarm: number | null;
-  /** Set when the tag measures a quality characteristic. */
-  characteristicId: string | null;
-}
+/** A tag as the simulator needs it (the Prisma model is the one source). */
+export type SimulatedTag = Pick<Tag, 'name' | 'kind' | 'unit' | 'lowAlarm' | 'lowWarn' | 'highWarn' | 'highAlarm' | 'characteristicId'>;
 
 export interface SimulatedAsset {
   id: string;
