@@ -21,6 +21,7 @@ export const DEFAULT_INGEST_WORKERS = 2; // ingest workers per process (two over
 export const DEFAULT_INGEST_BATCH_MESSAGES = 200; // messages per ingest batch at most
 export const DEFAULT_STATE_IDLE_AFTER_SECONDS = 120; // an asset with counters and no STATE tag is idle after 2 minutes without counts
 export const DEFAULT_SIM_TICK_MS = 1_000; // the demo plant publishes once a second
+export const DEFAULT_DOWNTIME_REQUEST_AFTER_SECONDS = 120; // a stop this long becomes a maintenance request
 /** Development-only JWT secret; refused when NODE_ENV=production. */
 export const DEVELOPMENT_JWT_SECRET = 'plantgraph-development-secret-change-me';
 export const DEVELOPMENT_INTERNAL_SECRET = 'plantgraph-development-internal-secret';
@@ -99,6 +100,9 @@ export const environmentSchema = z.object({
   INGEST_WORKERS: positiveInt.default(DEFAULT_INGEST_WORKERS).describe('Telemetry ingest workers in this process (npm start, start:ingest); more processes share the same durable consumer'),
   INGEST_BATCH_MESSAGES: positiveInt.default(DEFAULT_INGEST_BATCH_MESSAGES).describe('Most telemetry messages one ingest batch (one transaction) takes'),
   STATE_IDLE_AFTER_SECONDS: positiveInt.default(DEFAULT_STATE_IDLE_AFTER_SECONDS).describe('An asset without a STATE tag whose counters have not gone up for this long is IDLE'),
+  DOWNTIME_REQUEST_AFTER_SECONDS: positiveInt
+    .default(DEFAULT_DOWNTIME_REQUEST_AFTER_SECONDS)
+    .describe('A DOWN interval lasting this long opens a maintenance request and a notification posting (a CRITICAL alarm does at once)'),
   SIM_ENABLED: booleanFlag.optional().describe('Run the demo plant simulator in npm start (default: on, except in production)'),
   SIM_TICK_MS: positiveInt.default(DEFAULT_SIM_TICK_MS).describe('How often the simulated devices publish, milliseconds'),
   SIM_SEED: positiveInt.default(1).describe('Random seed of the plant simulator (the same seed plays the same plant)'),

@@ -1,5 +1,5 @@
-// The ingest side of a hub process: workers on the TELEMETRY consumer with the line state and
-// threshold processors, the outbox relay that publishes their events, the idle sweep and the
+// The ingest side of a hub process: workers on the TELEMETRY consumer with the line state,
+// threshold and maintenance-reaction processors, the outbox relay that publishes their events, the idle sweep and the
 // rollup job. `npm start` runs it next to the graph; `npm run start:ingest` runs it alone.
 import type { NatsConnection } from '@nats-io/transport-node';
 import type pg from 'pg';
@@ -12,6 +12,7 @@ import { startRollupRefresher } from './rollup.ts';
 import { startIdleSweeper } from './state/idle-sweeper.ts';
 import { createLineStateProcessor } from './state/processor.ts';
 import { createThresholdProcessor } from './thresholds/processor.ts';
+import { createMaintenanceReaction } from './reactions/maintenance.ts';
 import { startIngestWorker, type IngestWorker } from './worker.ts';
 
 export interface IngestOptions {
@@ -29,7 +30,8 @@ export interface RunningIngest {
 
 export async function startIngest({ pool, bus, config, log, metrics }: IngestOptions): Promise<RunningIngest> {
   const assets = createAssetDirectory(pool);
-  const processors = [createLineStateProcessor(), createThresholdProcessor()];
+  // in this order: reactions see the events the detectors raised in the same batch
+  const processors = [createLineStateProcessor(), createThresholdProcessor(), createMaintenanceReaction({ downtimeRequestAfterSeconds: config.DOWNTIME_REQUEST_AFTER_SECONDS })];
   const relay = startOutboxRelay({ pool, bus, subjectPrefix: config.SUBJECT_PREFIX, log, onPublished: (count) => metrics.eventsPublished.inc(count) });
   const workers: IngestWorker[] = [];
   for (let index = 0; index < config.INGEST_WORKERS; index += 1) {

@@ -1,0 +1,152 @@
+// The maintenance reaction, inside the ingest transaction, so it commits with the reading that
+// caused it (well under a second after ingest): a CRITICAL alarm, or a DOWN interval that has lasted
+// DOWNTIME_REQUEST_AFTER_SECONDS by a later reading of the asset, opens one maintenance request and
+// one MAINTENANCE_NOTIFICATION posting for the EAM/ERP; when the asset leaves DOWN, its open
+// requests get the downtime end. Keys derive from the alarm or the interval start, so a replay
+// opens nothing twice.
+import type { EventEnvelope } from '../../core/events.ts';
+import { postingPayload } from '../../core/postings.ts';
+import type { Queryable } from '../../core/outbox.ts';
+import type { ReadingProcessor, StoredReading, TelemetryAsset } from '../pipeline.ts';
+
+type Db = Queryable & { query<R>(text: string, values?: unknown[]): Promise<{ rows: R[] }> };
+
+interface RequestToOpen {
+  asset: TelemetryAsset;
+  key: string;
+  priority: 'HIGH' | 'EMERGENCY';
+  reason: string;
+  alarmId: string | null;
+  alarmCode: string | null;
+  downtimeStartAt: Date | null;
+  sourceEventIds: string[];
+  /** The reading that made it happen, for the latency log line. */
+  readingTime: Date;
+}
+
+export interface MaintenanceReactionOptions {
+  downtimeRequestAfterSeconds: number;
+  /** Called per request opened, with the reading → commit-time latency (logged; tests read it). */
+  onRequestOpened?: (request: { requestId: string; assetId: string; key: string; readingTime: Date }) => void;
+}
+
+export function createMaintenanceReaction(options: MaintenanceReactionOptions): ReadingProcessor {
+  return {
+    name: 'maintenance-reaction',
+    async process(readings, { client, assets, raised, log }) {
+      const db = client as Db;
+      const toOpen: RequestToOpen[] = [];
+      const lastReading = lastReadingPerAsset(readings);
+
+      // 1. critical alarms raised in this batch
+      for (const event of raised) {
+        if (event.type !== 'AlarmRaised') continue;
+        const alarm = (event as EventEnvelope<'AlarmRaised'>).data;
+        const asset = assets.get(alarm.assetId);
+        if (alarm.severity !== 'CRITICAL' || !asset) continue;
+        toOpen.push({
+          asset,
+          key: `maintenance:alarm:${alarm.alarmId}`,
+          priority: 'HIGH',
+          reason: alarm.message,
+          alarmId: alarm.alarmId,
+          alarmCode: alarm.code,
+          downtimeStartAt: null,
+          sourceEventIds: [event.id],
+          readingTime: new Date(alarm.raisedAt),
+        });
+      }
+
+      // 2. assets still DOWN beyond the threshold, by the newest reading of this batch
+      const { rows: down } = await db.query<{ asset_id: string; started_at: Date; reason_code: string | null; source_event_ids: string[] }>(
+        `SELECT asset_id, started_at, reason_code, source_event_ids FROM assets.equipment_state
+          WHERE asset_id = ANY($1::uuid[]) AND ended_at IS NULL AND state = 'DOWN'`,
+        [[...lastReading.keys()]],
+      );
+      for (const interval of down) {
+        const newest = lastReading.get(interval.asset_id)!;
+        const asset = assets.get(interval.asset_id);
+        if (!asset || newest.getTime() - interval.started_at.getTime() < options.downtimeRequestAfterSeconds * 1_000) continue;
+        toOpen.push({
+          asset,
+          key: `maintenance:downtime:${interval.asset_id}:${interval.started_at.toISOString()}`,
+          priority: 'EMERGENCY',
+          reason: `down for more than ${options.downtimeRequestAfterSeconds} s${interval.reason_code ? ` (${interval.reason_code})` : ''}`,
+          alarmId: null,
+          alarmCode: interval.reason_code,
+          downtimeStartAt: interval.started_at,
+          sourceEventIds: interval.source_event_ids,
+          readingTime: newest,
+        });
+      }
+      for (const request of toOpen) {
+        if (request.downtimeStartAt) continue;
+        // an alarm on an asset that is down: the request carries the downtime start too
+        const interval = down.find((row) => row.asset_id === request.asset.id);
+        if (interval) request.downtimeStartAt = interval.started_at;
+      }
+      for (const request of toOpen) {
+        const requestId = await openRequest(db, request);
+        if (!requestId) continue; // opened before (a replay, or the same stop seen again)
+        const latencyMs = Date.now() - request.readingTime.getTime();
+        log.info({ requestId, assetId: request.asset.id, key: request.key, latencyMs }, 'maintenance request opened');
+        options.onRequestOpened?.({ requestId, assetId: request.asset.id, key: request.key, readingTime: request.readingTime });
+      }
+
+      // 3. the asset runs again: open requests of the stop get its end
+      for (const event of raised) {
+        if (event.type !== 'LineStateChanged') continue;
+        const change = (event as EventEnvelope<'LineStateChanged'>).data;
+        if (change.previousState !== 'DOWN') continue;
+        await db.query(
+          `UPDATE maintenance.maintenance_request SET downtime_end_at = $2, updated_at = now()
+            WHERE asset_id = $1 AND downtime_start_at IS NOT NULL AND downtime_end_at IS NULL AND downtime_start_at < $2`,
+          [change.assetId, change.since],
+        );
+      }
+      return [];
+    },
+  };
+}
+
+function lastReadingPerAsset(readings: readonly StoredReading[]): Map<string, Date> {
+  const newest = new Map<string, Date>();
+  for (const reading of readings) {
+    const current = newest.get(reading.assetId);
+    if (!current || reading.time > current) newest.set(reading.assetId, reading.time);
+  }
+  return newest;
+}
+
+/** Insert the request and its notification posting; null when the key was used before. */
+async function openRequest(db: Db, request: RequestToOpen): Promise<string | null> {
+  const { rows } = await db.query<{ id: string }>(
+    `INSERT INTO maintenance.maintenance_request (asset_kind, asset_id, priority, status, reason, downtime_start_at, source_alarm_id, idempotency_key)
+     VALUES ($1, $2, $3, 'OPEN', $4, $5, $6, $7)
+     ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`,
+    [request.asset.kind, request.asset.id, request.priority, request.reason, request.downtimeStartAt, request.alarmId, request.key],
+  );
+  const requestId = rows[0]?.id;
+  if (!requestId) return null;
+  const { rows: workCenter } = await db.query<{ erp_work_center: string | null }>(
+    `SELECT erp_work_center FROM assets.work_cell WHERE id = $1 UNION ALL SELECT erp_work_center FROM assets.line WHERE id = $1`,
+    [request.asset.id],
+  );
+  const payload = postingPayload('MAINTENANCE_NOTIFICATION', {
+    maintenanceRequestId: requestId,
+    assetId: request.asset.id,
+    assetCode: request.asset.code,
+    erpWorkCenter: workCenter[0]?.erp_work_center ?? null,
+    priority: request.priority,
+    reason: request.reason,
+    alarmCode: request.alarmCode,
+    downtimeStartAt: request.downtimeStartAt?.toISOString() ?? null,
+    downtimeEndAt: null,
+  });
+  await db.query(
+    `INSERT INTO integration.erp_posting (kind, payload, idempotency_key, maintenance_request_id, source_event_ids)
+     VALUES ('MAINTENANCE_NOTIFICATION', $1, $2, $3, $4) ON CONFLICT (idempotency_key) DO NOTHING`,
+    [JSON.stringify(payload), `maintenance-notification:${requestId}`, requestId, request.sourceEventIds],
+  );
+  return requestId;
+}
