@@ -1,0 +1,131 @@
+// The ERP adapter API on the posting outbox: claim a page with a lease, acknowledge with the ERP's
+// document number, reject (retry with exponential backoff, or fail for a person; DEAD after the
+// last attempt). The lease owner is the caller's token subject, so each adapter instance needs a
+// subject of its own.
+import { z } from 'zod';
+import type { PrismaClient } from '../../core/db.ts';
+import { ErrorCodes, NotFoundError, PlantgraphError } from '../../core/errors.ts';
+import type { Caller } from '../../core/internal-auth.ts';
+import { parseInput } from '../../core/graphql/input.ts';
+import { erpPostingKinds } from '../../core/postings.ts';
+import type { ErpPosting } from '../../prisma/generated/client.ts';
+
+/** The retry policy (environment, read per call so a test or an operator's restart can change it). */
+export const retryPolicySchema = z.object({
+  ERP_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8).describe('Attempts before a posting is DEAD'),
+  ERP_RETRY_BASE_SECONDS: z.coerce.number().positive().default(10).describe('Backoff after the first failed attempt; doubles per attempt'),
+  ERP_RETRY_MAX_SECONDS: z.coerce.number().positive().default(900).describe('Longest backoff between two attempts'),
+});
+export type RetryPolicy = z.output<typeof retryPolicySchema>;
+
+export function retryPolicy(environment: Record<string, string | undefined> = process.env): RetryPolicy {
+  return retryPolicySchema.parse({
+    ERP_MAX_ATTEMPTS: environment.ERP_MAX_ATTEMPTS || undefined,
+    ERP_RETRY_BASE_SECONDS: environment.ERP_RETRY_BASE_SECONDS || undefined,
+    ERP_RETRY_MAX_SECONDS: environment.ERP_RETRY_MAX_SECONDS || undefined,
+  });
+}
+
+/** Seconds to wait after the `attempts`-th failed attempt: base · 2^(attempts−1), capped. */
+export function backoffSeconds(attempts: number, policy: RetryPolicy): number {
+  return Math.min(policy.ERP_RETRY_BASE_SECONDS * 2 ** Math.max(attempts - 1, 0), policy.ERP_RETRY_MAX_SECONDS);
+}
+
+export const MAX_CLAIM = 500;
+export const MAX_LEASE_SECONDS = 3_600;
+
+const claimSchema = z.object({
+  kinds: z.array(z.enum(erpPostingKinds)).nullish(),
+  limit: z.number().int().min(1).max(MAX_CLAIM),
+  leaseSeconds: z.number().int().min(1).max(MAX_LEASE_SECONDS),
+});
+
+/**
+ * Lease up to `limit` due postings, oldest first: PENDING whose next attempt is due, or IN_FLIGHT
+ * whose lease ran out (its adapter died). SKIP LOCKED makes concurrent claims take disjoint rows.
+ */
+export async function claimPostings(prisma: PrismaClient, caller: Caller, rawArgs: unknown): Promise<ErpPosting[]> {
+  const args = parseInput(claimSchema, rawArgs, 'arguments');
+  const kinds = args.kinds?.length ? args.kinds : null;
+  const claimed = await prisma.$queryRaw<{ id: string }[]>`
+    WITH due AS (
+      SELECT id FROM integration.erp_posting
+       WHERE ((status = 'PENDING' AND next_attempt_at <= now()) OR (status = 'IN_FLIGHT' AND lease_until < now()))
+         AND (${kinds}::text[] IS NULL OR kind::text = ANY(${kinds}::text[]))
+       ORDER BY created_at, id
+       LIMIT ${args.limit}
+         FOR UPDATE SKIP LOCKED)
+    UPDATE integration.erp_posting AS posting
+       SET status = 'IN_FLIGHT', lease_owner = ${caller.sub}, lease_until = now() + make_interval(secs => ${args.leaseSeconds}),
+           attempts = posting.attempts + 1, updated_at = now()
+      FROM due WHERE posting.id = due.id
+    RETURNING posting.id`;
+  if (claimed.length === 0) return [];
+  return prisma.erpPosting.findMany({ where: { id: { in: claimed.map((row) => row.id) } }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
+}
+
+const documentIdSchema = z.string().trim().min(1).max(100);
+
+/** CONFIRMED with the ERP's document number; only the lease holder may, and a repeat with the same number is a no-op. */
+export async function acknowledgePosting(prisma: PrismaClient, caller: Caller, id: string, rawDocumentId: unknown): Promise<ErpPosting> {
+  const erpDocumentId = parseInput(documentIdSchema, rawDocumentId, 'erpDocumentId');
+  return prisma.$transaction(async (tx) => {
+    const posting = await lockPosting(tx, id);
+    if (posting.status === 'CONFIRMED') {
+      if (posting.erpDocumentId === erpDocumentId) return posting;
+      throw invalidState(posting, `posting ${id} was already confirmed with ERP document ${posting.erpDocumentId}`);
+    }
+    requireLease(posting, caller);
+    return tx.erpPosting.update({
+      where: { id },
+      data: { status: 'CONFIRMED', erpDocumentId, confirmedAt: new Date(), leaseUntil: null, lastError: null },
+    });
+  });
+}
+
+const rejectSchema = z.object({ reason: z.string().trim().min(1).max(2_000), retryable: z.boolean() });
+
+/**
+ * A failed attempt. Retryable: PENDING again after the backoff, or DEAD once the attempts are used
+ * up. Not retryable (the ERP refused the document): FAILED. DEAD and FAILED raise an exception.
+ */
+export async function rejectPosting(prisma: PrismaClient, caller: Caller, id: string, rawArgs: unknown, policy = retryPolicy()): Promise<ErpPosting> {
+  const { reason, retryable } = parseInput(rejectSchema, rawArgs, 'arguments');
+  return prisma.$transaction(async (tx) => {
+    const posting = await lockPosting(tx, id);
+    requireLease(posting, caller);
+    const common = { lastError: reason, leaseUntil: null };
+    if (retryable && posting.attempts < policy.ERP_MAX_ATTEMPTS) {
+      const nextAttemptAt = new Date(Date.now() + backoffSeconds(posting.attempts, policy) * 1_000);
+      return tx.erpPosting.update({ where: { id }, data: { ...common, status: 'PENDING', nextAttemptAt } });
+    }
+    const dead = retryable;
+    await tx.integrationException.create({
+      data: {
+        kind: dead ? 'POSTING_DEAD' : 'POSTING_REJECTED',
+        postingId: id,
+        message: dead ? `${posting.kind} posting ${posting.idempotencyKey} is dead after ${posting.attempts} attempts: ${reason}` : `the ERP refused ${posting.kind} posting ${posting.idempotencyKey}: ${reason}`,
+        details: { attempts: posting.attempts, adapter: caller.sub, retryable },
+      },
+    });
+    return tx.erpPosting.update({ where: { id }, data: { ...common, status: dead ? 'DEAD' : 'FAILED' } });
+  });
+}
+
+type Transaction = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
+
+async function lockPosting(tx: Transaction, id: string): Promise<ErpPosting> {
+  const locked = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM integration.erp_posting WHERE id = ${id}::uuid FOR UPDATE`;
+  if (locked.length === 0) throw new NotFoundError('ERP posting', id);
+  return tx.erpPosting.findUniqueOrThrow({ where: { id } });
+}
+
+function requireLease(posting: ErpPosting, caller: Caller): void {
+  if (posting.status !== 'IN_FLIGHT') throw invalidState(posting, `posting ${posting.id} is ${posting.status}, not IN_FLIGHT`);
+  // An expired lease still counts until someone else claims the posting: the ERP may have booked it.
+  if (posting.leaseOwner !== caller.sub) throw invalidState(posting, `posting ${posting.id} is leased by another adapter`);
+}
+
+function invalidState(posting: ErpPosting, message: string): PlantgraphError {
+  return new PlantgraphError(ErrorCodes.INVALID_STATE, message, { details: { postingId: posting.id, status: posting.status } });
+}
