@@ -23,6 +23,8 @@ export interface ErpAdapterOptions {
   leaseSeconds?: number;
   /** Per ERP request; must end well inside the lease. @default 10_000 */
   requestTimeoutMs?: number;
+  /** Per GraphQL call to the hub (claim, ack, reject). @default 10_000 */
+  hubTimeoutMs?: number;
   /** Postings posted to the ERP at once. @default 4 */
   concurrency?: number;
   /** Pause after a round that found nothing (or failed). @default 1_000 */
@@ -66,17 +68,20 @@ export function createErpAdapter(options: ErpAdapterOptions): ErpAdapter {
   const batchSize = options.batchSize ?? 20;
   const leaseSeconds = options.leaseSeconds ?? 60;
   const requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
+  const hubTimeoutMs = options.hubTimeoutMs ?? 10_000;
   const concurrency = options.concurrency ?? 4;
   const idleDelayMs = options.idleDelayMs ?? 1_000;
   const log = options.log.child({ component: 'erp-adapter' });
-  if (requestTimeoutMs >= leaseSeconds * 1_000) throw new Error('requestTimeoutMs must be shorter than the lease');
+  // A claim answer lost to a timeout leaves its postings leased until the lease runs out; the ERP
+  // call and the report must both fit inside the lease.
+  if (requestTimeoutMs + hubTimeoutMs >= leaseSeconds * 1_000) throw new Error('requestTimeoutMs + hubTimeoutMs must be shorter than the lease');
 
   const graphql = async <Data>(query: string, variables: Record<string, unknown>, token: string): Promise<Data> => {
     const response = await fetch(options.graphqlUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
       body: JSON.stringify({ query, variables }),
-      signal: AbortSignal.timeout(requestTimeoutMs),
+      signal: AbortSignal.timeout(hubTimeoutMs),
     });
     const body = (await response.json()) as { data?: Data; errors?: { message: string; extensions?: { code?: string } }[] };
     if (body.errors?.length) {
