@@ -44,13 +44,14 @@ const claimSchema = z.object({
  * Lease up to `limit` due postings, oldest first: PENDING whose next attempt is due, or IN_FLIGHT
  * whose lease ran out (its adapter died). SKIP LOCKED makes concurrent claims take disjoint rows.
  */
-export async function claimPostings(prisma: PrismaClient, caller: Caller, rawArgs: unknown): Promise<ErpPosting[]> {
+export async function claimPostings(prisma: PrismaClient, caller: Caller, rawArgs: unknown, policy = retryPolicy()): Promise<ErpPosting[]> {
   const args = parseInput(claimSchema, rawArgs, 'arguments');
   const kinds = args.kinds?.length ? args.kinds : null;
+  await burySilentlyDead(prisma, policy);
   const claimed = await prisma.$queryRaw<{ id: string }[]>`
     WITH due AS (
       SELECT id FROM integration.erp_posting
-       WHERE ((status = 'PENDING' AND next_attempt_at <= now()) OR (status = 'IN_FLIGHT' AND lease_until < now()))
+       WHERE ((status = 'PENDING' AND next_attempt_at <= now()) OR (status = 'IN_FLIGHT' AND lease_until < now() AND attempts < ${policy.ERP_MAX_ATTEMPTS}))
          AND (${kinds}::text[] IS NULL OR kind::text = ANY(${kinds}::text[]))
        ORDER BY created_at, id
        LIMIT ${args.limit}
@@ -62,6 +63,25 @@ export async function claimPostings(prisma: PrismaClient, caller: Caller, rawArg
     RETURNING posting.id`;
   if (claimed.length === 0) return [];
   return prisma.erpPosting.findMany({ where: { id: { in: claimed.map((row) => row.id) } }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
+}
+
+/**
+ * A posting whose lease ran out on its last attempt (its adapter never reported, e.g. it crashed on
+ * this very posting) is DEAD with an exception, instead of being claimed forever.
+ */
+async function burySilentlyDead(prisma: PrismaClient, policy: RetryPolicy): Promise<void> {
+  await prisma.$executeRaw`
+    WITH dead AS (
+      UPDATE integration.erp_posting
+         SET status = 'DEAD', lease_until = NULL, updated_at = now(),
+             last_error = coalesce(last_error, 'lease of ' || lease_owner || ' expired without a report')
+       WHERE status = 'IN_FLIGHT' AND lease_until < now() AND attempts >= ${policy.ERP_MAX_ATTEMPTS}
+      RETURNING id, kind, idempotency_key, attempts, lease_owner)
+    INSERT INTO integration.integration_exception (kind, posting_id, message, details)
+    SELECT 'POSTING_DEAD', id,
+           kind::text || ' posting ' || idempotency_key || ' is dead after ' || attempts || ' attempts: the last lease expired without a report',
+           jsonb_build_object('attempts', attempts, 'adapter', lease_owner, 'retryable', true)
+      FROM dead`;
 }
 
 const documentIdSchema = z.string().trim().min(1).max(100);

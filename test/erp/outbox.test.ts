@@ -87,6 +87,18 @@ describe('ERP outbox adapter API', () => {
     expect(acknowledged.data?.acknowledgeErpPosting).toMatchObject({ status: 'CONFIRMED', erpDocumentId: 'CONF1' });
   });
 
+  it('erp outbox - a posting whose last lease expires without a report is DEAD, not claimed forever', async () => {
+    const { prisma } = hub.database;
+    const posting = await insertPosting(prisma, 'PRODUCTION_CONFIRMATION', await confirmationPayload(prisma, 6));
+    await prisma.erpPosting.update({ where: { id: posting.id }, data: { attempts: 2 } });
+    expect(await claim('adapter-a', { lease: 1 })).toMatchObject([{ id: posting.id, attempts: 3 }]);
+    await sleep(1_200);
+    expect(await claim('adapter-b')).toEqual([]);
+    const row = await prisma.erpPosting.findUniqueOrThrow({ where: { id: posting.id }, include: { exceptions: true } });
+    expect(row).toMatchObject({ status: 'DEAD', attempts: 3, lastError: 'lease of adapter-a expired without a report' });
+    expect(row.exceptions).toEqual([expect.objectContaining({ kind: 'POSTING_DEAD' })]);
+  });
+
   it('erp outbox - acknowledge: only the lease holder, idempotent with the same document, refused with another', async () => {
     const { prisma } = hub.database;
     const posting = await insertPosting(prisma, 'PRODUCTION_CONFIRMATION', await confirmationPayload(prisma, 4));
@@ -127,7 +139,8 @@ describe('ERP outbox adapter API', () => {
       expect(result.lastError).toBe(`ERP 503 (attempt ${attempt})`);
       if (attempt < 3) {
         expect(result.status).toBe('PENDING');
-        backoffs.push(new Date(result.nextAttemptAt).getTime() - Date.now());
+        const row = await prisma.erpPosting.findUniqueOrThrow({ where: { id: posting.id } });
+        backoffs.push(row.nextAttemptAt.getTime() - row.updatedAt.getTime());
         expect(await claim('adapter-b')).toEqual([]); // not due yet
         const health = (await asAdapter<{ integrationHealth: Health }>(hub, 'adapter-a', HEALTH)).data!.integrationHealth;
         expect(health.retryingPostings).toBe(1);
@@ -138,9 +151,9 @@ describe('ERP outbox adapter API', () => {
       }
     }
     // base 1 s, doubling: about 1 s after the first failure, 2 s after the second
-    expect(backoffs[0]).toBeGreaterThan(500);
+    expect(backoffs[0]).toBeGreaterThan(900);
     expect(backoffs[0]).toBeLessThanOrEqual(1_000);
-    expect(backoffs[1]).toBeGreaterThan(1_500);
+    expect(backoffs[1]).toBeGreaterThan(1_900);
     expect(backoffs[1]).toBeLessThanOrEqual(2_000);
     expect(await claim('adapter-a')).toEqual([]);
     const health = (await asAdapter<{ integrationHealth: Health }>(hub, 'adapter-a', HEALTH, { after: 1 })).data!.integrationHealth;
