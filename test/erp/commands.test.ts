@@ -8,6 +8,9 @@ import { startHubUnderTest } from '../support/hub.ts';
 import type { GraphQLResponse } from '../support/graph.ts';
 import { asAdapter } from './support.ts';
 
+const RELEASE = `mutation($input: ReleaseProductionOrderInput!, $key: String!) {
+  releaseProductionOrder(input: $input, idempotencyKey: $key) { replayed order { id status erpOrderNumber } }
+}`;
 const PRIORITY = `mutation($orderId: ID!, $priority: Int!, $key: String!) {
   changeOrderPriority(orderId: $orderId, priority: $priority, idempotencyKey: $key) { replayed order { id priority status } }
 }`;
@@ -55,6 +58,30 @@ describe('ERP commands', () => {
     orders = Object.fromEntries((await hub.database.prisma.productionOrder.findMany()).map((order) => [order.erpOrderNumber, order.id]));
   });
   afterAll(() => hub.stop());
+
+  it('commands - releaseProductionOrder: ten concurrent duplicates release one order and raise one OrderStatusChanged', async () => {
+    const { prisma } = hub.database;
+    const template = await prisma.productionOrder.findUniqueOrThrow({ where: { erpOrderNumber: '1000101' }, include: { operations: true } });
+    const input = {
+      erpOrderNumber: '1000999',
+      materialId: template.materialId,
+      quantity: 250,
+      unit: 'PC',
+      lineId: template.lineId,
+      siteId: template.siteId,
+      customerId: template.customerId,
+      priority: 3,
+      dueAt: '2026-12-24T12:00:00.000Z',
+      operations: template.operations.map((operation) => ({ sequence: operation.sequence, description: operation.description, workCellId: operation.workCellId, erpWorkCenter: operation.erpWorkCenter })),
+    };
+    const payloads = await tenAtOnce(RELEASE, { input, key: 'release-1000999' });
+    const orderId = (payloads[0]!.order as { id: string }).id;
+    expect(payloads[0]).toMatchObject({ order: { status: 'RELEASED', erpOrderNumber: '1000999' } });
+    expect(await prisma.productionOrder.count({ where: { erpOrderNumber: '1000999' } })).toBe(1);
+    expect(await orderStatusEvents(orderId)).toBe(1);
+    expect(code(await call(RELEASE, { input: { ...input, quantity: 300 }, key: 'release-1000999' }))).toBe('IDEMPOTENCY_CONFLICT');
+    expect(code(await call(RELEASE, { input, key: 'release-1000999-again' }))).toBe('INVALID_STATE');
+  });
 
   it('commands - changeOrderPriority: repeat returns the first result, other input conflicts, concurrent duplicates act once', async () => {
     const orderId = orders['1000102']!;
