@@ -61,7 +61,9 @@ type Outcome = { erpDocumentId: string } | { reason: string; retryable: boolean 
 const CLAIM = `mutation Claim($kinds: [ErpPostingKind!], $limit: Int!, $leaseSeconds: Int!) {
   claimErpPostings(kinds: $kinds, limit: $limit, leaseSeconds: $leaseSeconds) { id kind idempotencyKey payload attempts }
 }`;
-const ACKNOWLEDGE = `mutation Ack($id: ID!, $erpDocumentId: String!) { acknowledgeErpPosting(id: $id, erpDocumentId: $erpDocumentId) { id status } }`;
+const ACKNOWLEDGE = `mutation Ack($acknowledgements: [ErpAcknowledgement!]!) {
+  acknowledgeErpPostings(acknowledgements: $acknowledgements) { id errorCode errorMessage }
+}`;
 const REJECT = `mutation Reject($id: ID!, $reason: String!, $retryable: Boolean!) { rejectErpPosting(id: $id, reason: $reason, retryable: $retryable) { id status } }`;
 
 export function createErpAdapter(options: ErpAdapterOptions): ErpAdapter {
@@ -126,24 +128,44 @@ export function createErpAdapter(options: ErpAdapterOptions): ErpAdapter {
     const token = await options.token();
     const { claimErpPostings: postings } = await graphql<{ claimErpPostings: ClaimedPosting[] }>(CLAIM, { kinds: options.kinds ?? null, limit: batchSize, leaseSeconds }, token);
     const result: RoundResult = { claimed: postings.length, acknowledged: 0, rejected: 0, unreported: 0 };
+    const acknowledgements: { id: string; erpDocumentId: string }[] = [];
     await inParallel(postings, concurrency, async (posting) => {
       const outcome = await post(posting);
+      if ('erpDocumentId' in outcome) {
+        acknowledgements.push({ id: posting.id, erpDocumentId: outcome.erpDocumentId });
+        return;
+      }
       try {
-        if ('erpDocumentId' in outcome) {
-          await graphql(ACKNOWLEDGE, { id: posting.id, erpDocumentId: outcome.erpDocumentId }, token);
-          result.acknowledged += 1;
-        } else {
-          await graphql(REJECT, { id: posting.id, ...outcome }, token);
-          result.rejected += 1;
-          log.warn({ postingId: posting.id, kind: posting.kind, attempt: posting.attempts, ...outcome }, 'ERP posting attempt failed');
-        }
+        await graphql(REJECT, { id: posting.id, ...outcome }, token);
+        result.rejected += 1;
+        log.warn({ postingId: posting.id, kind: posting.kind, attempt: posting.attempts, ...outcome }, 'ERP posting attempt failed');
       } catch (error) {
-        // Lease lost or hub unreachable: whoever claims it next posts it again under the same
-        // idempotency key, and the ERP hands back the same document.
+        // Lease lost or hub unreachable: the posting is claimed again once its lease runs out.
         result.unreported += 1;
-        log.warn({ postingId: posting.id, reason: (error as Error).message }, 'could not report an ERP posting outcome');
+        log.warn({ postingId: posting.id, reason: (error as Error).message }, 'could not report an ERP posting failure');
       }
     });
+    // One request for the round's acknowledgements. If it is lost, whoever claims the postings next
+    // posts them again under the same idempotency keys, and the ERP hands back the same documents.
+    if (acknowledgements.length > 0) {
+      try {
+        const { acknowledgeErpPostings: answers } = await graphql<{ acknowledgeErpPostings: { id: string; errorCode: string | null; errorMessage: string | null }[] }>(
+          ACKNOWLEDGE,
+          { acknowledgements },
+          token,
+        );
+        for (const answer of answers) {
+          if (answer.errorCode === null) result.acknowledged += 1;
+          else {
+            result.unreported += 1;
+            log.warn({ postingId: answer.id, code: answer.errorCode, reason: answer.errorMessage }, 'the hub refused an acknowledgement');
+          }
+        }
+      } catch (error) {
+        result.unreported += acknowledgements.length;
+        log.warn({ postings: acknowledgements.length, reason: (error as Error).message }, 'could not acknowledge ERP postings');
+      }
+    }
     return result;
   };
 

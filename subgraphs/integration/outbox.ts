@@ -89,18 +89,65 @@ const documentIdSchema = z.string().trim().min(1).max(100);
 /** CONFIRMED with the ERP's document number; only the lease holder may, and a repeat with the same number is a no-op. */
 export async function acknowledgePosting(prisma: PrismaClient, caller: Caller, id: string, rawDocumentId: unknown): Promise<ErpPosting> {
   const erpDocumentId = parseInput(documentIdSchema, rawDocumentId, 'erpDocumentId');
-  return prisma.$transaction(async (tx) => {
-    const posting = await lockPosting(tx, id);
-    if (posting.status === 'CONFIRMED') {
-      if (posting.erpDocumentId === erpDocumentId) return posting;
-      throw invalidState(posting, `posting ${id} was already confirmed with ERP document ${posting.erpDocumentId}`);
-    }
-    requireLease(posting, caller);
-    return tx.erpPosting.update({
-      where: { id },
-      data: { status: 'CONFIRMED', erpDocumentId, confirmedAt: new Date(), leaseUntil: null, lastError: null },
-    });
+  // The hot path of every adapter: one conditional UPDATE, no interactive transaction. Only when it
+  // matches nothing do we read the row to say why (or to answer a repeat).
+  const [confirmed] = await prisma.erpPosting.updateManyAndReturn({
+    where: { id, status: 'IN_FLIGHT', leaseOwner: caller.sub },
+    data: { status: 'CONFIRMED', erpDocumentId, confirmedAt: new Date(), leaseUntil: null, lastError: null },
   });
+  if (confirmed) return confirmed;
+  const posting = await prisma.erpPosting.findUnique({ where: { id } });
+  if (!posting) throw new NotFoundError('ERP posting', id);
+  if (posting.status === 'CONFIRMED') {
+    if (posting.erpDocumentId === erpDocumentId) return posting;
+    throw invalidState(posting, `posting ${id} was already confirmed with ERP document ${posting.erpDocumentId}`);
+  }
+  requireLease(posting, caller);
+  throw invalidState(posting, `posting ${id} changed while it was acknowledged; try again`);
+}
+
+const acknowledgementsSchema = z
+  .array(z.object({ id: z.string().uuid(), erpDocumentId: documentIdSchema }))
+  .min(1)
+  .max(MAX_CLAIM)
+  .refine((items) => new Set(items.map((item) => item.id)).size === items.length, 'each posting once');
+
+export interface AcknowledgementResult {
+  id: string;
+  posting: ErpPosting | null;
+  errorCode: string | null;
+  errorMessage: string | null;
+}
+
+/**
+ * acknowledgeErpPosting for a whole round in one request and one UPDATE; the postings it does not
+ * match (repeats, lost leases) go through the single path, which answers or explains each.
+ */
+export async function acknowledgePostings(prisma: PrismaClient, caller: Caller, rawItems: unknown): Promise<AcknowledgementResult[]> {
+  const items = parseInput(acknowledgementsSchema, rawItems, 'acknowledgements');
+  const confirmed = await prisma.$queryRaw<{ id: string }[]>`
+    UPDATE integration.erp_posting AS posting
+       SET status = 'CONFIRMED', erp_document_id = ack.document_id, confirmed_at = now(), lease_until = NULL, last_error = NULL, updated_at = now()
+      FROM unnest(${items.map((item) => item.id)}::uuid[], ${items.map((item) => item.erpDocumentId)}::text[]) AS ack(id, document_id)
+     WHERE posting.id = ack.id AND posting.status = 'IN_FLIGHT' AND posting.lease_owner = ${caller.sub}
+    RETURNING posting.id`;
+  const done = new Set(confirmed.map((row) => row.id));
+  const rows = new Map((await prisma.erpPosting.findMany({ where: { id: { in: [...done] } } })).map((row) => [row.id, row]));
+  const results: AcknowledgementResult[] = [];
+  for (const item of items) {
+    const posting = rows.get(item.id);
+    if (posting) {
+      results.push({ id: item.id, posting, errorCode: null, errorMessage: null });
+      continue;
+    }
+    try {
+      results.push({ id: item.id, posting: await acknowledgePosting(prisma, caller, item.id, item.erpDocumentId), errorCode: null, errorMessage: null });
+    } catch (error) {
+      if (!(error instanceof PlantgraphError)) throw error;
+      results.push({ id: item.id, posting: null, errorCode: error.code, errorMessage: error.message });
+    }
+  }
+  return results;
 }
 
 const rejectSchema = z.object({ reason: z.string().trim().min(1).max(2_000), retryable: z.boolean() });

@@ -8,7 +8,7 @@ import { parseId } from '../../core/graphql/input.ts';
 import type { ErpPosting, IntegrationException } from '../../prisma/generated/client.ts';
 import type { IntegrationLoaders } from './loaders.ts';
 import { listCommands, listDeadLetters, listExceptions, listPostings, type DeadLetterRecord } from './service.ts';
-import { acknowledgePosting, claimPostings, rejectPosting } from './outbox.ts';
+import { acknowledgePosting, acknowledgePostings, claimPostings, rejectPosting } from './outbox.ts';
 import { readIntegrationHealth } from './health.ts';
 import { ValidationError } from '../../core/errors.ts';
 
@@ -35,6 +35,8 @@ export const integrationResolvers = {
       claimPostings(prisma, caller, args),
     acknowledgeErpPosting: (_: unknown, { id, erpDocumentId }: { id: string; erpDocumentId: string }, { prisma, caller }: Context) =>
       acknowledgePosting(prisma, caller, parseId(id), erpDocumentId),
+    acknowledgeErpPostings: (_: unknown, { acknowledgements }: { acknowledgements: unknown }, { prisma, caller }: Context) =>
+      acknowledgePostings(prisma, caller, acknowledgements),
     rejectErpPosting: (_: unknown, { id, ...args }: { id: string; reason: string; retryable: boolean }, { prisma, caller }: Context) =>
       rejectPosting(prisma, caller, parseId(id), args),
   },

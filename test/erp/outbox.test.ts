@@ -118,6 +118,33 @@ describe('ERP outbox adapter API', () => {
     expect(await claim('adapter-b')).toEqual([]); // confirmed postings are never handed out again
   });
 
+  it('erp outbox - acknowledgeErpPostings confirms a page in one request and explains each posting it refuses', async () => {
+    const { prisma } = hub.database;
+    const mine = [];
+    for (let window = 20; window < 25; window += 1) mine.push(await insertPosting(prisma, 'PRODUCTION_CONFIRMATION', await confirmationPayload(prisma, window)));
+    await claim('adapter-a');
+    const theirs = await insertPosting(prisma, 'PRODUCTION_CONFIRMATION', await confirmationPayload(prisma, 30));
+    await claim('adapter-b');
+    await asAdapter(hub, 'adapter-a', ACK, { id: mine[0]!.id, doc: 'DOC-0' }); // already confirmed: a repeat
+    const acknowledgements = [...mine.map((posting, i) => ({ id: posting.id, erpDocumentId: `DOC-${i}` })), { id: theirs.id, erpDocumentId: 'DOC-X' }];
+    const response = await asAdapter<{ acknowledgeErpPostings: { id: string; errorCode: string | null; posting: { status: string; erpDocumentId: string } | null }[] }>(
+      hub,
+      'adapter-a',
+      `mutation($acknowledgements: [ErpAcknowledgement!]!) { acknowledgeErpPostings(acknowledgements: $acknowledgements) { id errorCode posting { status erpDocumentId } } }`,
+      { acknowledgements },
+    );
+    expect(response.errors).toBeUndefined();
+    const results = response.data!.acknowledgeErpPostings;
+    expect(results.map((result) => result.id)).toEqual(acknowledgements.map((ack) => ack.id));
+    expect(results.slice(0, 5)).toEqual(mine.map((_, i) => expect.objectContaining({ errorCode: null, posting: { status: 'CONFIRMED', erpDocumentId: `DOC-${i}` } })));
+    expect(results[5]).toMatchObject({ id: theirs.id, errorCode: 'INVALID_STATE', posting: null });
+    expect((await prisma.erpPosting.findUniqueOrThrow({ where: { id: theirs.id } })).status).toBe('IN_FLIGHT');
+    const duplicate = await asAdapter(hub, 'adapter-a', `mutation($a: [ErpAcknowledgement!]!) { acknowledgeErpPostings(acknowledgements: $a) { id } }`, {
+      a: [{ id: theirs.id, erpDocumentId: 'A' }, { id: theirs.id, erpDocumentId: 'B' }],
+    });
+    expect(duplicate.errors?.[0]?.extensions?.code).toBe('VALIDATION_FAILED');
+  });
+
   it('erp outbox - a retryable rejection backs off exponentially and the posting is DEAD after the last attempt, visible in integrationHealth', async () => {
     const { prisma } = hub.database;
     const posting = await insertPosting(prisma, 'PRODUCTION_CONFIRMATION', await confirmationPayload(prisma, 5));
