@@ -8,6 +8,7 @@ import { parseId, parseInput } from '../../core/graphql/input.ts';
 import { NotFoundError } from '../../core/errors.ts';
 import type { AssetsLoaders, StateHistoryArguments } from './loaders.ts';
 import { combineOee, historySchema, oeeWindowSchema, readingHistory, type TagReadingRecord } from './telemetry.ts';
+import { upsertEquipment } from './equipment-sync.ts';
 import {
   createLine,
   createSite,
@@ -110,6 +111,15 @@ export const assetsResolvers = {
     updateSite: async (_: unknown, args: CommandArguments, { prisma, caller, loaders }: Context) => {
       const { id, replayed } = await updateSite(prisma, caller, args.id, args.input, args.idempotencyKey);
       return { site: await loaded(loaders.siteById.load(id), 'site', id), replayed };
+    },
+    upsertEquipment: async (_: unknown, args: { input: unknown; idempotencyKey: string }, { prisma, caller, loaders }: Context) => {
+      const { lineId, workCellId, created, replayed } = await upsertEquipment(prisma, caller, args.input, args.idempotencyKey);
+      return {
+        line: await loaded(loaders.lineById.load(lineId), 'line', lineId),
+        workCell: workCellId ? await loaded(loaders.workCellById.load(workCellId), 'work cell', workCellId) : null,
+        created,
+        replayed,
+      };
     },
     createLine: async (_: unknown, args: Omit<CommandArguments, 'id'>, { prisma, caller, loaders }: Context) => {
       const { id, replayed } = await createLine(prisma, caller, args.input, args.idempotencyKey);

@@ -8,6 +8,9 @@ import { parseId } from '../../core/graphql/input.ts';
 import type { ErpPosting, IntegrationException } from '../../prisma/generated/client.ts';
 import type { IntegrationLoaders } from './loaders.ts';
 import { listCommands, listDeadLetters, listExceptions, listPostings, replayDeadLetterIds, type DeadLetterRecord } from './service.ts';
+import { acknowledgePosting, acknowledgePostings, claimPostings, rejectPosting } from './outbox.ts';
+import { readIntegrationHealth } from './health.ts';
+import { ValidationError } from '../../core/errors.ts';
 
 type Context = SubgraphContext<IntegrationLoaders>;
 type ListArguments = PageArguments & { filter?: unknown };
@@ -22,8 +25,20 @@ export const integrationResolvers = {
     inboundCommands: (_: unknown, args: ListArguments, { prisma }: Context) => listCommands(prisma, args.filter, args),
     deadLetters: (_: unknown, args: ListArguments, { prisma }: Context) => listDeadLetters(prisma, args.filter, args),
     integrationExceptions: (_: unknown, args: ListArguments, { prisma }: Context) => listExceptions(prisma, args.filter, args),
+    integrationHealth: (_: unknown, { delayedAfterSeconds }: { delayedAfterSeconds: number }, { prisma }: Context) => {
+      if (!(delayedAfterSeconds > 0)) throw new ValidationError('delayedAfterSeconds must be positive', { details: { argument: 'delayedAfterSeconds' } });
+      return readIntegrationHealth(prisma, delayedAfterSeconds);
+    },
   },
   Mutation: {
+    claimErpPostings: (_: unknown, args: { kinds?: string[] | null; limit: number; leaseSeconds: number }, { prisma, caller }: Context) =>
+      claimPostings(prisma, caller, args),
+    acknowledgeErpPosting: (_: unknown, { id, erpDocumentId }: { id: string; erpDocumentId: string }, { prisma, caller }: Context) =>
+      acknowledgePosting(prisma, caller, parseId(id), erpDocumentId),
+    acknowledgeErpPostings: (_: unknown, { acknowledgements }: { acknowledgements: unknown }, { prisma, caller }: Context) =>
+      acknowledgePostings(prisma, caller, acknowledgements),
+    rejectErpPosting: (_: unknown, { id, ...args }: { id: string; reason: string; retryable: boolean }, { prisma, caller }: Context) =>
+      rejectPosting(prisma, caller, parseId(id), args),
     replayDeadLetters: (_: unknown, { ids }: { ids: string[] }, { prisma, bus }: Context) => replayDeadLetterIds(prisma, bus, ids),
   },
   ErpPosting: {

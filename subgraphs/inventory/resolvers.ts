@@ -23,7 +23,15 @@ import {
   type PalletRecord,
 } from './service.ts';
 
+import { blockLot, releaseLot, upsertMaterial } from './commands.ts';
+
 type Context = SubgraphContext<InventoryLoaders>;
+
+async function loadLot(loaders: InventoryLoaders, lotId: string) {
+  const lot = await loaders.lotById.load(lotId);
+  if (!lot) throw new NotFoundError('material lot', lotId);
+  return lot;
+}
 type ListArguments = PageArguments & { filter?: unknown };
 
 
@@ -46,6 +54,18 @@ export const inventoryResolvers = {
     pallets: (_: unknown, args: ListArguments, { prisma, caller }: Context) => listPallets(prisma, caller, args.filter, args),
   },
   Mutation: {
+    upsertMaterial: async (_: unknown, args: { input: unknown; idempotencyKey: string }, { prisma, caller, loaders }: Context) => {
+      const { materialId, created, replayed } = await upsertMaterial(prisma, caller, args.input, args.idempotencyKey);
+      return { material: await loadMaterial(loaders, materialId), created, replayed };
+    },
+    blockLot: async (_: unknown, { idempotencyKey, ...input }: { lotId: string; reason: string; idempotencyKey: string }, { prisma, caller, loaders }: Context) => {
+      const { lotId, replayed } = await blockLot(prisma, caller, input, idempotencyKey);
+      return { lot: await loadLot(loaders, lotId), replayed };
+    },
+    releaseLot: async (_: unknown, { idempotencyKey, ...input }: { lotId: string; idempotencyKey: string }, { prisma, caller, loaders }: Context) => {
+      const { lotId, replayed } = await releaseLot(prisma, caller, input, idempotencyKey);
+      return { lot: await loadLot(loaders, lotId), replayed };
+    },
     createMaterial: async (_: unknown, args: { input: unknown; idempotencyKey: string }, { prisma, caller, loaders }: Context) => {
       const { materialId, replayed } = await createMaterial(prisma, caller, args.input, args.idempotencyKey);
       return { material: await loadMaterial(loaders, materialId), replayed };

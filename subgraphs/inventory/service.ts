@@ -161,7 +161,7 @@ export async function listPallets(prisma: PrismaClient, caller: Caller, rawFilte
 
 // --- material master data (ERP commands) -------------------------------------------------------
 
-const materialFields = {
+export const materialFields = {
   erpMaterialNumber: z.string().trim().min(1).max(40),
   description: z.string().trim().min(1).max(200),
   baseUnit: z.string().trim().min(1).max(10),

@@ -8,6 +8,19 @@ import type { OrdersLoaders } from './loaders.ts';
 import { parseId } from '../../core/graphql/input.ts';
 import { listConfirmations, listCustomers, listOrders, releaseProductionOrder, findOrderByNumber, type ConfirmationRecord, type OperationRecord, type OrderRecord } from './service.ts';
 import { NotFoundError } from '../../core/errors.ts';
+import { cancelOrder, changeOrderPriority, rescheduleOrder } from './commands.ts';
+
+type OrderCommand = (prisma: Context['prisma'], caller: Context['caller'], input: unknown, idempotencyKey: string) => Promise<{ orderId: string; replayed: boolean }>;
+
+/** A resolver for an order command: run it, then load the order as it is now. */
+const orderCommandResolver =
+  (command: OrderCommand) =>
+  async (_: unknown, { idempotencyKey, ...input }: { idempotencyKey: string } & Record<string, unknown>, { prisma, caller, loaders }: Context) => {
+    const { orderId, replayed } = await command(prisma, caller, input, idempotencyKey);
+    const order = await loaders.orderById.load(orderId);
+    if (!order) throw new NotFoundError('production order', orderId);
+    return { order, replayed };
+  };
 
 type Context = SubgraphContext<OrdersLoaders>;
 type ListArguments = PageArguments & { filter?: unknown };
@@ -30,6 +43,9 @@ export const ordersResolvers = {
       if (!order) throw new NotFoundError('production order', orderId);
       return { order, replayed };
     },
+    changeOrderPriority: orderCommandResolver(changeOrderPriority),
+    rescheduleOrder: orderCommandResolver(rescheduleOrder),
+    cancelOrder: orderCommandResolver(cancelOrder),
   },
   ProductionOrder: {
     __resolveReference: ({ id }: { id: string }, { loaders }: Context) => loaders.orderById.load(id),

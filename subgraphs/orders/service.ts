@@ -9,6 +9,8 @@ import type { Caller } from '../../core/internal-auth.ts';
 import { pageOf, prismaPage, toConnection, type Connection, type PageArguments } from '../../core/graphql/pagination.ts';
 import type { Prisma, ProductionOrder, Operation, Confirmation } from '../../prisma/generated/client.ts';
 import { parseInput } from '../../core/graphql/input.ts';
+import { createEvent } from '../../core/events.ts';
+import { outboxInsert } from '../../core/outbox.ts';
 
 export type OrderRecord = Omit<ProductionOrder, 'quantity'> & { quantity: number };
 export type OperationRecord = Omit<Operation, 'plannedQuantity'> & { plannedQuantity: number };
@@ -198,6 +200,16 @@ export async function releaseProductionOrder(prisma: PrismaClient, caller: Calle
         },
         select: { id: true },
       });
+      // The order exists from here on: tell the bus (through the outbox, in this transaction).
+      const event = createEvent({
+        type: 'OrderStatusChanged',
+        source: 'subgraph/orders',
+        subject: `order/${order.id}`,
+        occurredAt: now,
+        data: { orderId: order.id, customerId: input.customerId ?? null, lineId: input.lineId, status: 'RELEASED', previousStatus: null, changedAt: now.toISOString() },
+      });
+      const { text, values } = outboxInsert([event]);
+      await tx.$executeRawUnsafe(text, ...values);
       return { orderId: order.id };
     },
   );
