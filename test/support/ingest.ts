@@ -20,6 +20,7 @@ export type ReadingInput = TelemetryMessageInput['readings'][number];
 
 export interface IngestFixture {
   database: Database;
+  databaseUrl: string;
   bus: NatsConnection;
   js: JetStreamClient;
   manager: JetStreamManager;
@@ -44,6 +45,7 @@ export async function startIngestFixture(label: string): Promise<IngestFixture> 
   const manager = await jetstreamManager(bus);
   return {
     database,
+    databaseUrl: testDatabase.url,
     bus,
     js,
     manager,
