@@ -10,6 +10,9 @@ import { startSubgraph, subgraphPort, type RunningSubgraph } from '../core/graph
 import { startGateway } from '../gateway/server.ts';
 import { startIngest } from '../ingest/index.ts';
 import { startPlantSimulator } from '../sim/simulator.ts';
+import { createErpAdapter } from '../sim/erp/adapter.ts';
+import { startStandInErp } from '../sim/erp/stand-in-erp.ts';
+import { registerIntegrationMetrics } from '../subgraphs/integration/metrics.ts';
 import { allSubgraphs } from '../subgraphs/index.ts';
 import { loadCliConfig, stopOnSignal } from './cli.ts';
 
@@ -49,6 +52,7 @@ try {
     readinessChecks: [databaseCheck(platform.database.pool), natsCheck(platform.bus)],
   });
   stack.push(() => gateway.close());
+  registerIntegrationMetrics(platform.metrics.registry, platform.database.prisma);
 
   const ingest = await startIngest({ pool: platform.database.pool, bus: platform.bus, config, log, metrics: platform.metrics });
   stack.push(() => ingest.stop());
@@ -56,6 +60,14 @@ try {
   if (simulate) {
     const simulator = await startPlantSimulator({ pool: platform.database.pool, bus: platform.bus, subjectPrefix: config.SUBJECT_PREFIX, log, tickMs: config.SIM_TICK_MS, seed: config.SIM_SEED });
     stack.push(() => simulator.stop());
+    // the demo's ERP: a stand-in speaking SAP-like shapes, fed by the reference adapter
+    const erp = await startStandInErp({ port: 0, host: '127.0.0.1' });
+    stack.push(() => erp.close());
+    const adapterToken = await signDevelopmentToken({ role: 'erp-adapter', subject: 'erp-adapter-demo', secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE });
+    const adapter = createErpAdapter({ graphqlUrl: gateway.graphqlUrl, token: () => adapterToken, erpUrl: erp.url, log: log.child({ component: 'erp-adapter' }) });
+    adapter.start();
+    stack.push(() => adapter.stop());
+    log.info({ erpUrl: erp.url }, 'demo ERP: stand-in ERP and reference adapter running (POST <erpUrl>/control to make it fail)');
   }
 
   const token =
@@ -92,6 +104,7 @@ try {
         `  database   ${config.DATABASE_URL ? 'DATABASE_URL' : `embedded PostgreSQL in ${config.DATA_DIR}/pg`}`,
         `  NATS       ${config.NATS_URL ? 'NATS_URL' : `embedded nats-server in ${config.DATA_DIR}/nats`}`,
         `  ingest     ${ingest.workers.length} worker(s) on ${config.STREAM_TELEMETRY}${simulate ? '; the demo plant simulator publishes telemetry (SIM_ENABLED=false stops it)' : ''}`,
+        simulate ? '  ERP        a stand-in ERP and the reference adapter take the postings (integrationHealth, erpPostings)' : '',
         token ? `  dev token  ${token}` : '',
         '  more tokens: npm run token -- --role <viewer|operator|planner|quality|maintenance|erp-adapter|partner|admin> [--customer <id>]',
         '',

@@ -103,6 +103,9 @@ export const environmentSchema = z.object({
   DOWNTIME_REQUEST_AFTER_SECONDS: positiveInt
     .default(DEFAULT_DOWNTIME_REQUEST_AFTER_SECONDS)
     .describe('A DOWN interval lasting this long opens a maintenance request and a notification posting (a CRITICAL alarm does at once)'),
+  ERP_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8).describe('Attempts before an ERP posting is DEAD'),
+  ERP_RETRY_BASE_SECONDS: z.coerce.number().positive().default(10).describe('Backoff after the first failed ERP posting attempt; doubles per attempt'),
+  ERP_RETRY_MAX_SECONDS: z.coerce.number().positive().default(900).describe('Longest backoff between two ERP posting attempts'),
   SIM_ENABLED: booleanFlag.optional().describe('Run the demo plant simulator in npm start (default: on, except in production)'),
   SIM_TICK_MS: positiveInt.default(DEFAULT_SIM_TICK_MS).describe('How often the simulated devices publish, milliseconds'),
   SIM_SEED: positiveInt.default(1).describe('Random seed of the plant simulator (the same seed plays the same plant)'),

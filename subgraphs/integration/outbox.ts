@@ -3,6 +3,7 @@
 // last attempt). The lease owner is the caller's token subject, so each adapter instance needs a
 // subject of its own.
 import { z } from 'zod';
+import { environmentSchema } from '../../core/config.ts';
 import type { PrismaClient } from '../../core/db.ts';
 import { ErrorCodes, NotFoundError, PlantgraphError } from '../../core/errors.ts';
 import type { Caller } from '../../core/internal-auth.ts';
@@ -10,12 +11,8 @@ import { parseInput } from '../../core/graphql/input.ts';
 import { erpPostingKinds } from '../../core/postings.ts';
 import type { ErpPosting } from '../../prisma/generated/client.ts';
 
-/** The retry policy (environment, read per call so a test or an operator's restart can change it). */
-export const retryPolicySchema = z.object({
-  ERP_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8).describe('Attempts before a posting is DEAD'),
-  ERP_RETRY_BASE_SECONDS: z.coerce.number().positive().default(10).describe('Backoff after the first failed attempt; doubles per attempt'),
-  ERP_RETRY_MAX_SECONDS: z.coerce.number().positive().default(900).describe('Longest backoff between two attempts'),
-});
+/** The retry policy: its variables are declared in core/config.ts, read here per call so a test or an operator's restart can change them. */
+export const retryPolicySchema = environmentSchema.pick({ ERP_MAX_ATTEMPTS: true, ERP_RETRY_BASE_SECONDS: true, ERP_RETRY_MAX_SECONDS: true });
 export type RetryPolicy = z.output<typeof retryPolicySchema>;
 
 export function retryPolicy(environment: Record<string, string | undefined> = process.env): RetryPolicy {
