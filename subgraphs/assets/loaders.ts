@@ -21,10 +21,11 @@ import {
   type TagRecord,
   type WorkCellRecord,
 } from './service.ts';
+import { createTelemetryLoaders, type TelemetryLoaders } from './telemetry-loaders.ts';
 
 export type StateHistoryArguments = StateWindow & PageArguments;
 
-export interface AssetsLoaders {
+export interface AssetsLoaders extends TelemetryLoaders {
   siteById: DataLoader<string, SiteRecord | null>;
   areaById: DataLoader<string, AreaRecord | null>;
   lineById: DataLoader<string, LineRecord | null>;
@@ -47,6 +48,7 @@ export function createAssetsLoaders(prisma: PrismaClient, caller: Caller): Asset
   // One loader per distinct arguments: the lines of one list query all ask with the same ones.
   const stateHistories = new Map<string, DataLoader<string, Connection<EquipmentStateRecord>>>();
   return {
+    ...createTelemetryLoaders(prisma),
     // Rows the caller may not see load as null, the same as rows that do not exist.
     siteById: new DataLoader(async (ids) => rowsByKey(ids, await prisma.site.findMany({ where: { AND: [{ id: { in: [...ids] } }, visibleSites(caller)] } }), (row) => row.id)),
     areaById: new DataLoader(async (ids) => rowsByKey(ids, await prisma.area.findMany({ where: { AND: [{ id: { in: [...ids] } }, visibleAreas(caller)] } }), (row) => row.id)),

@@ -7,6 +7,8 @@ import type { PageArguments } from '../../core/graphql/pagination.ts';
 import { parseId, parseInput } from '../../core/graphql/input.ts';
 import { NotFoundError } from '../../core/errors.ts';
 import type { AssetsLoaders, StateHistoryArguments } from './loaders.ts';
+import type { OeeRequest, OeeResult, StateTimeline } from './telemetry-loaders.ts';
+import { localDateSchema, oeeWindowSchema, readingHistory, timelineWindowSchema } from './telemetry.ts';
 import {
   createLine,
   createSite,
@@ -43,6 +45,20 @@ function stateHistory({ id }: { id: string }, args: StateHistoryArguments, { loa
   return loaders.stateHistory({ ...window, first: args.first, after: args.after }).load(id);
 }
 
+function latestReadings({ id }: { id: string }, args: { tags?: string[] | null }, { loaders }: Context) {
+  return loaders.latestReadings(args.tags ?? null).load(id);
+}
+
+function stateTimeline({ id }: { id: string }, args: { from: Date; to: Date } & PageArguments, { loaders }: Context): Promise<StateTimeline> {
+  const window = parseInput(timelineWindowSchema, { from: args.from, to: args.to }, 'stateTimeline');
+  return loaders.stateTimeline({ ...window, first: args.first, after: args.after }).load(id);
+}
+
+function oeeOf(asset: OeeRequest['asset'], args: { from: Date; to: Date }, loaders: AssetsLoaders): Promise<OeeResult> {
+  const window = parseInput(oeeWindowSchema, { from: args.from, to: args.to }, 'oee');
+  return loaders.oee.load({ asset, window });
+}
+
 export const assetsResolvers = {
   DateTime: scalarResolvers.DateTime,
   Query: {
@@ -53,6 +69,7 @@ export const assetsResolvers = {
     workCells: (_: unknown, args: ListArguments, { prisma, caller }: Context) => listWorkCells(prisma, caller, args.filter, args),
     workCell: (_: unknown, { id }: { id: string }, { loaders }: Context) => loaders.workCellById.load(parseId(id)),
     equipmentStates: (_: unknown, args: ListArguments, { prisma, caller }: Context) => listEquipmentStates(prisma, caller, args.filter, args),
+    readingHistory: (_: unknown, args: Record<string, unknown>, { prisma, caller }: Context) => readingHistory(prisma, caller, args),
   },
   Mutation: {
     createSite: async (_: unknown, args: Omit<CommandArguments, 'id'>, { prisma, caller, loaders }: Context) => {
@@ -84,6 +101,7 @@ export const assetsResolvers = {
     __resolveReference: ({ id }: { id: string }, { loaders }: Context) => loaders.siteById.load(id),
     areas: (site: SiteRecord, _: unknown, { loaders }: Context) => loaders.areasBySiteId.load(site.id),
     lines: (site: SiteRecord, _: unknown, { loaders }: Context) => loaders.linesBySiteId.load(site.id),
+    shiftWindows: (site: SiteRecord, { date }: { date: string }, { loaders }: Context) => loaders.shiftWindows(parseInput(localDateSchema, date, 'date')).load(site.id),
   },
   Area: {
     __resolveReference: ({ id }: { id: string }, { loaders }: Context) => loaders.areaById.load(id),
@@ -98,6 +116,13 @@ export const assetsResolvers = {
     tags: (line: LineRecord, _: unknown, { loaders }: Context) => loaders.tagsByAssetId.load(line.id),
     currentState: (line: LineRecord, _: unknown, { loaders }: Context) => loaders.currentStateByAssetId.load(line.id),
     stateHistory,
+    latestReadings,
+    stateTimeline,
+    oee: (line: LineRecord, args: { from: Date; to: Date }, { loaders }: Context) => oeeOf({ kind: 'LINE', record: line }, args, loaders),
+    oeeByShift: async (line: LineRecord, { date }: { date: string }, { loaders }: Context) => {
+      const shifts = await loaders.shiftWindows(parseInput(localDateSchema, date, 'date')).load(line.siteId);
+      return Promise.all(shifts.map((shift) => loaders.oee.load({ asset: { kind: 'LINE', record: line }, window: { from: shift.from, to: shift.to }, shift })));
+    },
   },
   WorkCell: {
     __resolveReference: ({ id }: { id: string }, { loaders }: Context) => loaders.workCellById.load(id),
@@ -107,12 +132,18 @@ export const assetsResolvers = {
     tags: (cell: WorkCellRecord, _: unknown, { loaders }: Context) => loaders.tagsByAssetId.load(cell.id),
     currentState: (cell: WorkCellRecord, _: unknown, { loaders }: Context) => loaders.currentStateByAssetId.load(cell.id),
     stateHistory,
+    latestReadings,
+    stateTimeline,
+    oee: (cell: WorkCellRecord, args: { from: Date; to: Date }, { loaders }: Context) => oeeOf({ kind: 'WORK_CELL', record: cell }, args, loaders),
   },
   Tag: {
     __resolveReference: ({ id }: { id: string }, { loaders }: Context) => loaders.tagById.load(id),
     line: (tag: TagRecord, _: unknown, { loaders }: Context) => (tag.assetKind === 'LINE' ? loaders.lineById.load(tag.assetId) : null),
     workCell: (tag: TagRecord, _: unknown, { loaders }: Context) => (tag.assetKind === 'WORK_CELL' ? loaders.workCellById.load(tag.assetId) : null),
     characteristic: (tag: TagRecord) => (tag.characteristicId ? { __typename: 'Characteristic', id: tag.characteristicId } : null),
+  },
+  Oee: {
+    outputWorkCell: (oee: OeeResult, _: unknown, { loaders }: Context) => (oee.outputWorkCellId ? loaders.workCellById.load(oee.outputWorkCellId) : null),
   },
   EquipmentState: {
     durationSeconds: (state: EquipmentStateRecord) => ((state.endedAt ?? new Date()).getTime() - state.startedAt.getTime()) / 1000,
