@@ -20,8 +20,8 @@ const BUCKET_SECONDS: Record<Exclude<ReadingBucket, 'RAW'>, number> = { ONE_MINU
 export const MAX_SERIES_POINTS = 10_000;
 /** Points per page. */
 export const MAX_PAGE_POINTS = 1_000;
-/** Bucketed series aggregate raw readings: this bounds how many one query reads. */
-export const MAX_BUCKETED_WINDOW_DAYS = 31;
+/** Bucketed series read at most this many days of 1-minute rollups (1440 rows a day per tag). */
+export const MAX_BUCKETED_WINDOW_DAYS = 92;
 /** OEE reads every counter reading of its window. */
 export const MAX_OEE_WINDOW_DAYS = 31;
 const DAY_MS = 86_400_000;
@@ -120,8 +120,20 @@ const AGGREGATE: Record<Exclude<ReadingAggregation, 'LAST'>, Prisma.Sql> = {
 };
 
 /**
- * Every bucket of the page (empty ones too), from the raw readings with date_bin on a grid aligned
- * to the Unix epoch (UTC), so pages are plain ranges of the grid and the cursor is a bucket start.
+ * Minutes older than this come from the 1-minute rollup, newer ones from the raw readings: the
+ * rollup job (plain PostgreSQL: the last 10 minutes every 30 s; TimescaleDB: the continuous
+ * aggregate policy, up to 1 minute ago every minute) has settled them by then.
+ */
+export const ROLLUP_SETTLED_MINUTES = 15;
+const MINUTE_MS = 60_000;
+
+/**
+ * Every bucket of the page (empty ones too) on a grid aligned to the Unix epoch (UTC), so pages
+ * are plain ranges of the grid and the cursor is a bucket start. Whole settled minutes are read
+ * from telemetry.reading_1m, the rest (partial minutes at the window's edges, the newest minutes)
+ * from telemetry.reading; both become partial aggregates (min, max, sum, counts) that date_bin
+ * folds into the page's buckets. LAST reads the newest raw reading of each bucket (the rollup has
+ * no last value), one index probe per bucket.
  */
 async function bucketPage(prisma: PrismaClient, args: HistoryArgs & { bucket: Exclude<ReadingBucket, 'RAW'> }) {
   const width = BUCKET_SECONDS[args.bucket] * 1000;
@@ -139,19 +151,31 @@ async function bucketPage(prisma: PrismaClient, args: HistoryArgs & { bucket: Ex
   const pageEnd = Math.min(gridEnd, pageStart + args.first * width);
   if (pageStart >= pageEnd) return { points: [], pageInfo: { hasNextPage: false, endCursor: null } };
   const interval = Prisma.sql`make_interval(secs => ${BUCKET_SECONDS[args.bucket]})`;
-  const readFrom = new Date(Math.max(pageStart, args.from.getTime()));
-  const readTo = new Date(Math.min(pageEnd, args.to.getTime()));
+  const readFrom = Math.max(pageStart, args.from.getTime());
+  const readTo = Math.min(pageEnd, args.to.getTime());
+  // [rollupFrom, rollupTo): whole settled minutes inside the page; empty when there are none.
+  const settled = Math.floor(Date.now() / MINUTE_MS) * MINUTE_MS - ROLLUP_SETTLED_MINUTES * MINUTE_MS;
+  let rollupFrom = Math.ceil(readFrom / MINUTE_MS) * MINUTE_MS;
+  let rollupTo = Math.min(Math.floor(readTo / MINUTE_MS) * MINUTE_MS, settled);
+  if (rollupFrom >= rollupTo) rollupFrom = rollupTo = readTo;
   const reading = Prisma.sql`asset_id = ${args.assetId}::uuid AND tag = ${args.tag}`;
+  const rawRange = (from: number, to: number) =>
+    Prisma.sql`SELECT time AS minute, value AS min_value, value AS max_value, value AS total, (value IS NOT NULL)::int AS numeric_readings, 1 AS readings
+                 FROM telemetry.reading WHERE ${reading} AND time >= ${new Date(from)} AND time < ${new Date(to)}`;
   const last = args.aggregation === 'LAST';
   const rows = await prisma.$queryRaw<ReadingPoint[]>(Prisma.sql`
     WITH grid AS (
       SELECT generate_series(${new Date(pageStart)}::timestamptz, ${new Date(pageEnd - width)}::timestamptz, ${interval}) AS bucket
+    ), parts AS (
+      SELECT bucket AS minute, min_value, max_value, avg_value * reading_count AS total,
+             CASE WHEN avg_value IS NULL THEN 0 ELSE reading_count END AS numeric_readings, reading_count AS readings
+        FROM telemetry.reading_1m WHERE ${reading} AND bucket >= ${new Date(rollupFrom)} AND bucket < ${new Date(rollupTo)}
+      UNION ALL ${rawRange(readFrom, rollupFrom)}
+      UNION ALL ${rawRange(rollupTo, readTo)}
     ), a AS (
-      SELECT date_bin(${interval}, time, TIMESTAMPTZ '1970-01-01 00:00:00+00') AS bucket,
-             min(value) AS min_value, max(value) AS max_value, avg(value) AS avg_value, count(*)::int AS readings
-        FROM telemetry.reading
-       WHERE ${reading} AND time >= ${readFrom} AND time < ${readTo}
-       GROUP BY 1
+      SELECT date_bin(${interval}, minute, TIMESTAMPTZ '1970-01-01 00:00:00+00') AS bucket, min(min_value) AS min_value, max(max_value) AS max_value,
+             sum(total) / nullif(sum(numeric_readings), 0) AS avg_value, sum(readings)::int AS readings
+        FROM parts GROUP BY 1
     )
     SELECT g.bucket AS time, coalesce(a.readings, 0)::int AS count,
            ${last ? Prisma.sql`l.value, l.value_text AS "valueText", l.quality` : Prisma.sql`${AGGREGATE[args.aggregation as Exclude<ReadingAggregation, 'LAST'>]} AS value, NULL::text AS "valueText", NULL::text AS quality`}
@@ -161,7 +185,7 @@ async function bucketPage(prisma: PrismaClient, args: HistoryArgs & { bucket: Ex
         last
           ? Prisma.sql`LEFT JOIN LATERAL (
               SELECT value, value_text, quality FROM telemetry.reading
-               WHERE ${reading} AND time >= greatest(g.bucket, ${readFrom}) AND time < least(g.bucket + ${interval}, ${readTo})
+               WHERE ${reading} AND time >= greatest(g.bucket, ${new Date(readFrom)}) AND time < least(g.bucket + ${interval}, ${new Date(readTo)})
                ORDER BY time DESC, reading_id DESC LIMIT 1) l ON true`
           : Prisma.empty
       }
