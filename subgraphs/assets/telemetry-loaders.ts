@@ -121,7 +121,7 @@ function stateTimelineLoader(prisma: PrismaClient, args: TimeWindow & PageArgume
   const totals = new DataLoader<string, StateSeconds[]>(async (assetIds) => stateSeconds(prisma, assetIds.map((assetId) => ({ assetId, ...window })), now));
   const clip = (row: EquipmentState): StateIntervalRecord => {
     const startedAt = new Date(Math.max(row.startedAt.getTime(), args.from.getTime()));
-    const endedAt = new Date(Math.max(startedAt.getTime(), Math.min((row.endedAt ?? now).getTime(), args.to.getTime(), row.endedAt ? Number.POSITIVE_INFINITY : now.getTime())));
+    const endedAt = new Date(Math.max(startedAt.getTime(), Math.min((row.endedAt ?? now).getTime(), args.to.getTime())));
     return { id: row.id, state: row.state, startedAt, endedAt, durationSeconds: (endedAt.getTime() - startedAt.getTime()) / 1000, reasonCode: row.reasonCode, reasonText: row.reasonText, interval: row };
   };
   return new DataLoader(async (assetIds) => {
