@@ -34,9 +34,10 @@ export const historySchema = z
     tag: z.string().trim().min(1).max(200),
     from: z.date(),
     to: z.date(),
-    bucket: z.enum(READING_BUCKETS).default('ONE_MINUTE'),
-    aggregation: z.enum(READING_AGGREGATIONS).default('AVG'),
-    first: z.number().int().min(1).max(MAX_PAGE_POINTS).default(500),
+    // An explicit null means the default, as an omitted argument does.
+    bucket: z.enum(READING_BUCKETS).nullish().transform((value) => value ?? 'ONE_MINUTE'),
+    aggregation: z.enum(READING_AGGREGATIONS).nullish().transform((value) => value ?? 'AVG'),
+    first: z.number().int().min(1).max(MAX_PAGE_POINTS).nullish().transform((value) => value ?? 500),
     after: z.string().nullish(),
   })
   .refine(fromBeforeTo, { message: 'from must be before to', path: ['from'] });

@@ -163,6 +163,8 @@ describe('assets subgraph - telemetry', () => {
         ['08:05:00', 100, 1],
       ]);
       expect(series.pageInfo.hasNextPage).toBe(false);
+      // Explicit nulls are the defaults: one-minute averages, 500 points a page.
+      expect((await history({ bucket: null, aggregation: null, first: null })).data!.readingHistory.points).toEqual(series.points);
     });
 
     it('telemetry - five-minute buckets with MIN, MAX, COUNT and LAST', async () => {
