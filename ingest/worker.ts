@@ -58,6 +58,8 @@ export interface IngestWorkerOptions {
   /** Most messages in one batch (a message holds up to 1,000 readings). */
   batchMessages?: number;
   assets?: AssetDirectory;
+  /** How long JetStream waits for an ack before redelivering (all workers of a consumer should agree). @default 30_000 */
+  ackWaitMs?: number;
   /** Called after COMMIT, before the acks; a throw leaves the batch unacknowledged (tests use it to crash there). */
   beforeAck?: (batch: CommittedBatch) => Promise<void> | void;
 }
@@ -69,12 +71,12 @@ export interface IngestWorker {
 }
 
 /** Create the durable consumer, or bring it to the wanted settings; safe to call from every worker. */
-export async function ensureIngestConsumer(manager: JetStreamManager, streams: StreamSettings, name = INGEST_CONSUMER): Promise<void> {
+export async function ensureIngestConsumer(manager: JetStreamManager, streams: StreamSettings, name = INGEST_CONSUMER, ackWaitMs = INGEST_ACK_WAIT_MS): Promise<void> {
   const wanted: Partial<ConsumerConfig> = {
     durable_name: name,
     ack_policy: AckPolicy.Explicit,
     deliver_policy: DeliverPolicy.All,
-    ack_wait: nanos(INGEST_ACK_WAIT_MS),
+    ack_wait: nanos(ackWaitMs),
     max_ack_pending: MAX_ACK_PENDING,
     // never give up on a message: a long database outage must not lose telemetry
     max_deliver: -1,
@@ -97,7 +99,7 @@ export async function startIngestWorker(options: IngestWorkerOptions): Promise<I
   const log = options.log.child({ component: 'ingest-worker', consumer: name });
   const assets = options.assets ?? createAssetDirectory(pool);
   const manager = await jetstreamManager(bus);
-  await ensureIngestConsumer(manager, streams, name);
+  await ensureIngestConsumer(manager, streams, name, options.ackWaitMs);
   const js = jetstream(bus);
   const consumer = await js.consumers.get(streams.STREAM_TELEMETRY, name);
   const messages = await consumer.consume({ max_messages: batchMessages * 2 });

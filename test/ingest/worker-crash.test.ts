@@ -2,13 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { nanos } from '@nats-io/transport-node';
 import { silentLogger } from '../../core/log.ts';
 import type { ReadingProcessor } from '../../ingest/pipeline.ts';
-import { INGEST_CONSUMER, ensureIngestConsumer, startIngestWorker } from '../../ingest/worker.ts';
+import { INGEST_CONSUMER, startIngestWorker } from '../../ingest/worker.ts';
 import { eventually } from '../support/eventually.ts';
 import { startIngestFixture, type IngestFixture, type ReadingInput } from '../support/ingest.ts';
 import { natsUrl } from '../support/services.ts';
+
+const ACK_WAIT_MS = 2_000;
 
 describe('an ingest worker killed between commit and ack', () => {
   let fixture: IngestFixture;
@@ -29,14 +30,11 @@ describe('an ingest worker killed between commit and ack', () => {
       expected.push(...readings.map((reading) => reading.readingId));
       await fixture.publish(readings);
     }
-    // short ack wait, so the killed worker's unacknowledged batch comes back quickly
     const manager = await jetstreamManager(fixture.bus);
-    await ensureIngestConsumer(manager, fixture.streams);
-    await manager.consumers.update(fixture.streams.STREAM_TELEMETRY, INGEST_CONSUMER, { ack_wait: nanos(2_000) });
 
     const child = fork(fileURLToPath(new URL('../support/ingest-worker-child.ts', import.meta.url)), [], {
       execArgv: ['--import', 'tsx'],
-      env: { ...process.env, CHILD_DATABASE_URL: fixture.databaseUrl, CHILD_NATS_URL: natsUrl, CHILD_STREAMS: JSON.stringify(fixture.streams) },
+      env: { ...process.env, CHILD_DATABASE_URL: fixture.databaseUrl, CHILD_NATS_URL: natsUrl, CHILD_STREAMS: JSON.stringify(fixture.streams), CHILD_ACK_WAIT_MS: String(ACK_WAIT_MS) },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -50,7 +48,8 @@ describe('an ingest worker killed between commit and ack', () => {
 
     const seen: string[] = [];
     const recorder: ReadingProcessor = { name: 'recorder', process: async (readings) => (seen.push(...readings.map((reading) => reading.readingId)), []) };
-    const successor = await startIngestWorker({ pool: fixture.database.pool, bus: fixture.bus, streams: fixture.streams, log: silentLogger, processors: [recorder] });
+    // the same short ack wait as the killed worker, so its unacknowledged batch comes back quickly
+    const successor = await startIngestWorker({ pool: fixture.database.pool, bus: fixture.bus, streams: fixture.streams, log: silentLogger, processors: [recorder], ackWaitMs: ACK_WAIT_MS });
     try {
       await eventually(async () => {
         const info = await manager.consumers.info(fixture.streams.STREAM_TELEMETRY, INGEST_CONSUMER);

@@ -24,6 +24,7 @@ await startIngestWorker({
   log: silentLogger,
   processors: [recorder],
   batchMessages: 5,
+  ackWaitMs: Number(process.env.CHILD_ACK_WAIT_MS),
   beforeAck: async (batch) => {
     process.send?.({ type: 'committed', stored: batch.stored });
     await new Promise(() => undefined); // never acks: the parent kills this process now
