@@ -21,11 +21,11 @@ import {
   type TagRecord,
   type WorkCellRecord,
 } from './service.ts';
-import { latestReadings, oeeFigures, type AssetOeeFigures, type OeeWindow, type TagReadingRecord } from './telemetry.ts';
+import { createTelemetryLoaders, type TelemetryLoaders } from './telemetry-loaders.ts';
 
 export type StateHistoryArguments = StateWindow & PageArguments;
 
-export interface AssetsLoaders {
+export interface AssetsLoaders extends TelemetryLoaders {
   siteById: DataLoader<string, SiteRecord | null>;
   areaById: DataLoader<string, AreaRecord | null>;
   lineById: DataLoader<string, LineRecord | null>;
@@ -41,18 +41,14 @@ export interface AssetsLoaders {
   currentStateByAssetId: DataLoader<string, EquipmentStateRecord | null>;
   /** A page of state intervals per asset, for one set of `stateHistory` arguments. */
   stateHistory(args: StateHistoryArguments): DataLoader<string, Connection<EquipmentStateRecord>>;
-  /** The newest reading per `assetId/tag name`. */
-  latestReading: DataLoader<{ assetId: string; tag: string }, TagReadingRecord | null, string>;
-  /** OEE figures per asset, for one window. */
-  oeeFigures(window: OeeWindow): DataLoader<{ id: string; idealCycleSeconds: number | null }, AssetOeeFigures, string>;
 }
 
 export function createAssetsLoaders(prisma: PrismaClient, caller: Caller): AssetsLoaders {
   const byCode = [{ code: 'asc' as const }, { id: 'asc' as const }];
   // One loader per distinct arguments: the lines of one list query all ask with the same ones.
   const stateHistories = new Map<string, DataLoader<string, Connection<EquipmentStateRecord>>>();
-  const oeeLoaders = new Map<string, DataLoader<{ id: string; idealCycleSeconds: number | null }, AssetOeeFigures, string>>();
   return {
+    ...createTelemetryLoaders(prisma),
     // Rows the caller may not see load as null, the same as rows that do not exist.
     siteById: new DataLoader(async (ids) => rowsByKey(ids, await prisma.site.findMany({ where: { AND: [{ id: { in: [...ids] } }, visibleSites(caller)] } }), (row) => row.id)),
     areaById: new DataLoader(async (ids) => rowsByKey(ids, await prisma.area.findMany({ where: { AND: [{ id: { in: [...ids] } }, visibleAreas(caller)] } }), (row) => row.id)),
@@ -81,25 +77,8 @@ export function createAssetsLoaders(prisma: PrismaClient, caller: Caller): Asset
       if (!loader) stateHistories.set(key, (loader = stateHistoryLoader(prisma, args)));
       return loader;
     },
-    latestReading: new DataLoader(
-      async (keys) => rowsByKey(keys.map(readingKey), await latestReadings(prisma, keys), readingKey),
-      { cacheKeyFn: readingKey },
-    ),
-    oeeFigures(window) {
-      const key = `${window.from.toISOString()}/${window.to.toISOString()}`;
-      let loader = oeeLoaders.get(key);
-      if (!loader) {
-        loader = new DataLoader(async (assets) => rowsByKey(assets.map((asset) => asset.id), await oeeFigures(prisma, assets, window), (row) => row.assetId).map((row) => row!), {
-          cacheKeyFn: (asset) => asset.id,
-        });
-        oeeLoaders.set(key, loader);
-      }
-      return loader;
-    },
   };
 }
-
-const readingKey = (key: { assetId: string; tag: string }) => `${key.assetId}/${key.tag}`;
 
 const STATE_COLUMNS = Prisma.sql`id, asset_kind::text AS "assetKind", asset_id AS "assetId", state::text AS state, started_at AS "startedAt",
   ended_at AS "endedAt", reason_code AS "reasonCode", reason_text AS "reasonText", source::text AS source,

@@ -7,8 +7,9 @@ import type { PageArguments } from '../../core/graphql/pagination.ts';
 import { parseId, parseInput } from '../../core/graphql/input.ts';
 import { NotFoundError } from '../../core/errors.ts';
 import type { AssetsLoaders, StateHistoryArguments } from './loaders.ts';
-import { combineOee, historySchema, oeeWindowSchema, readingHistory, type TagReadingRecord } from './telemetry.ts';
 import { upsertEquipment } from './equipment-sync.ts';
+import type { OeeRequest, OeeResult, StateTimeline } from './telemetry-loaders.ts';
+import { localDateSchema, oeeWindowSchema, readingHistory, timelineWindowSchema } from './telemetry.ts';
 import {
   createLine,
   createSite,
@@ -45,44 +46,18 @@ function stateHistory({ id }: { id: string }, args: StateHistoryArguments, { loa
   return loaders.stateHistory({ ...window, first: args.first, after: args.after }).load(id);
 }
 
-const COUNTER_KINDS = new Set(['COUNTER_GOOD', 'COUNTER_SCRAP']);
-const hasCounters = (tags: TagRecord[]) => tags.some((tag) => COUNTER_KINDS.has(tag.kind));
-
-/** The newest reading of each of an asset's tags (or of those named); tags never read are left out. */
-async function latestReadingsOf(assetId: string, args: { tags?: string[] | null }, { loaders }: Context) {
-  const tags = (await loaders.tagsByAssetId.load(assetId)).filter((tag) => !args.tags || args.tags.includes(tag.name));
-  const readings = await Promise.all(tags.map((tag) => latestReadingOf(tag, loaders)));
-  return readings.filter((reading) => reading !== null);
+function latestReadings({ id }: { id: string }, args: { tags?: string[] | null }, { loaders }: Context) {
+  return loaders.latestReadings(args.tags ?? null).load(id);
 }
 
-async function latestReadingOf(tag: TagRecord, loaders: AssetsLoaders): Promise<(TagReadingRecord & { unit: string | null }) | null> {
-  const reading = await loaders.latestReading.load({ assetId: tag.assetId, tag: tag.name });
-  return reading ? { ...reading, unit: tag.unit } : null;
+function stateTimeline({ id }: { id: string }, args: { from: Date; to: Date } & PageArguments, { loaders }: Context): Promise<StateTimeline> {
+  const window = parseInput(timelineWindowSchema, { from: args.from, to: args.to }, 'stateTimeline');
+  return loaders.stateTimeline({ ...window, first: args.first, after: args.after }).load(id);
 }
 
-/**
- * OEE of a line: its own counters and states when it has counters, otherwise summed over its work
- * cells that have counters (each with its own ideal cycle, or the line's).
- */
-async function lineOee(line: LineRecord, args: { from: unknown; to: unknown }, { loaders }: Context) {
-  const window = parseInput(oeeWindowSchema, args, 'oee');
-  let assets: { id: string; idealCycleSeconds: number | null }[] = [];
-  if (hasCounters(await loaders.tagsByAssetId.load(line.id))) {
-    assets = [line];
-  } else {
-    const cells = await loaders.workCellsByLineId.load(line.id);
-    const tags = await Promise.all(cells.map((cell) => loaders.tagsByAssetId.load(cell.id)));
-    assets = cells.filter((_, index) => hasCounters(tags[index]!)).map((cell) => ({ id: cell.id, idealCycleSeconds: cell.idealCycleSeconds ?? line.idealCycleSeconds }));
-  }
-  const figures = await Promise.all(assets.map((asset) => loaders.oeeFigures(window).load(asset)));
-  return combineOee(window, figures, assets.length > 0 && assets.every((asset) => asset.idealCycleSeconds !== null));
-}
-
-async function workCellOee(cell: WorkCellRecord, args: { from: unknown; to: unknown }, { loaders }: Context) {
-  const window = parseInput(oeeWindowSchema, args, 'oee');
-  const line = await loaders.lineById.load(cell.lineId);
-  const asset = { id: cell.id, idealCycleSeconds: cell.idealCycleSeconds ?? line?.idealCycleSeconds ?? null };
-  return combineOee(window, [await loaders.oeeFigures(window).load(asset)], asset.idealCycleSeconds !== null);
+function oeeOf(asset: OeeRequest['asset'], args: { from: Date; to: Date }, loaders: AssetsLoaders): Promise<OeeResult> {
+  const window = parseInput(oeeWindowSchema, { from: args.from, to: args.to }, 'oee');
+  return loaders.oee.load({ asset, window });
 }
 
 export const assetsResolvers = {
@@ -95,23 +70,9 @@ export const assetsResolvers = {
     workCells: (_: unknown, args: ListArguments, { prisma, caller }: Context) => listWorkCells(prisma, caller, args.filter, args),
     workCell: (_: unknown, { id }: { id: string }, { loaders }: Context) => loaders.workCellById.load(parseId(id)),
     equipmentStates: (_: unknown, args: ListArguments, { prisma, caller }: Context) => listEquipmentStates(prisma, caller, args.filter, args),
-    readingHistory: async (_: unknown, rawArgs: Record<string, unknown>, { prisma, loaders }: Context) => {
-      const args = parseInput(historySchema, rawArgs, 'readingHistory');
-      // the asset must exist and be visible to the caller (site-bound tokens)
-      const [line, cell] = await Promise.all([loaders.lineById.load(args.assetId), loaders.workCellById.load(args.assetId)]);
-      if (!line && !cell) throw new NotFoundError('line or work cell', args.assetId);
-      return { ...args, points: await readingHistory(prisma, args) };
-    },
+    readingHistory: (_: unknown, args: Record<string, unknown>, { prisma, caller }: Context) => readingHistory(prisma, caller, args),
   },
   Mutation: {
-    createSite: async (_: unknown, args: Omit<CommandArguments, 'id'>, { prisma, caller, loaders }: Context) => {
-      const { id, replayed } = await createSite(prisma, caller, args.input, args.idempotencyKey);
-      return { site: await loaded(loaders.siteById.load(id), 'site', id), replayed };
-    },
-    updateSite: async (_: unknown, args: CommandArguments, { prisma, caller, loaders }: Context) => {
-      const { id, replayed } = await updateSite(prisma, caller, args.id, args.input, args.idempotencyKey);
-      return { site: await loaded(loaders.siteById.load(id), 'site', id), replayed };
-    },
     upsertEquipment: async (_: unknown, args: { input: unknown; idempotencyKey: string }, { prisma, caller, loaders }: Context) => {
       const { lineId, workCellId, created, replayed } = await upsertEquipment(prisma, caller, args.input, args.idempotencyKey);
       return {
@@ -120,6 +81,14 @@ export const assetsResolvers = {
         created,
         replayed,
       };
+    },
+    createSite: async (_: unknown, args: Omit<CommandArguments, 'id'>, { prisma, caller, loaders }: Context) => {
+      const { id, replayed } = await createSite(prisma, caller, args.input, args.idempotencyKey);
+      return { site: await loaded(loaders.siteById.load(id), 'site', id), replayed };
+    },
+    updateSite: async (_: unknown, args: CommandArguments, { prisma, caller, loaders }: Context) => {
+      const { id, replayed } = await updateSite(prisma, caller, args.id, args.input, args.idempotencyKey);
+      return { site: await loaded(loaders.siteById.load(id), 'site', id), replayed };
     },
     createLine: async (_: unknown, args: Omit<CommandArguments, 'id'>, { prisma, caller, loaders }: Context) => {
       const { id, replayed } = await createLine(prisma, caller, args.input, args.idempotencyKey);
@@ -142,6 +111,7 @@ export const assetsResolvers = {
     __resolveReference: ({ id }: { id: string }, { loaders }: Context) => loaders.siteById.load(id),
     areas: (site: SiteRecord, _: unknown, { loaders }: Context) => loaders.areasBySiteId.load(site.id),
     lines: (site: SiteRecord, _: unknown, { loaders }: Context) => loaders.linesBySiteId.load(site.id),
+    shiftWindows: (site: SiteRecord, { date }: { date: string }, { loaders }: Context) => loaders.shiftWindows(parseInput(localDateSchema, date, 'date')).load(site.id),
   },
   Area: {
     __resolveReference: ({ id }: { id: string }, { loaders }: Context) => loaders.areaById.load(id),
@@ -156,8 +126,13 @@ export const assetsResolvers = {
     tags: (line: LineRecord, _: unknown, { loaders }: Context) => loaders.tagsByAssetId.load(line.id),
     currentState: (line: LineRecord, _: unknown, { loaders }: Context) => loaders.currentStateByAssetId.load(line.id),
     stateHistory,
-    latestReadings: (line: LineRecord, args: { tags?: string[] | null }, context: Context) => latestReadingsOf(line.id, args, context),
-    oee: lineOee,
+    latestReadings,
+    stateTimeline,
+    oee: (line: LineRecord, args: { from: Date; to: Date }, { loaders }: Context) => oeeOf({ kind: 'LINE', record: line }, args, loaders),
+    oeeByShift: async (line: LineRecord, { date }: { date: string }, { loaders }: Context) => {
+      const shifts = await loaders.shiftWindows(parseInput(localDateSchema, date, 'date')).load(line.siteId);
+      return Promise.all(shifts.map((shift) => loaders.oee.load({ asset: { kind: 'LINE', record: line }, window: { from: shift.from, to: shift.to }, shift })));
+    },
   },
   WorkCell: {
     __resolveReference: ({ id }: { id: string }, { loaders }: Context) => loaders.workCellById.load(id),
@@ -167,15 +142,18 @@ export const assetsResolvers = {
     tags: (cell: WorkCellRecord, _: unknown, { loaders }: Context) => loaders.tagsByAssetId.load(cell.id),
     currentState: (cell: WorkCellRecord, _: unknown, { loaders }: Context) => loaders.currentStateByAssetId.load(cell.id),
     stateHistory,
-    latestReadings: (cell: WorkCellRecord, args: { tags?: string[] | null }, context: Context) => latestReadingsOf(cell.id, args, context),
-    oee: workCellOee,
+    latestReadings,
+    stateTimeline,
+    oee: (cell: WorkCellRecord, args: { from: Date; to: Date }, { loaders }: Context) => oeeOf({ kind: 'WORK_CELL', record: cell }, args, loaders),
   },
   Tag: {
     __resolveReference: ({ id }: { id: string }, { loaders }: Context) => loaders.tagById.load(id),
     line: (tag: TagRecord, _: unknown, { loaders }: Context) => (tag.assetKind === 'LINE' ? loaders.lineById.load(tag.assetId) : null),
     workCell: (tag: TagRecord, _: unknown, { loaders }: Context) => (tag.assetKind === 'WORK_CELL' ? loaders.workCellById.load(tag.assetId) : null),
     characteristic: (tag: TagRecord) => (tag.characteristicId ? { __typename: 'Characteristic', id: tag.characteristicId } : null),
-    latestReading: (tag: TagRecord, _: unknown, { loaders }: Context) => latestReadingOf(tag, loaders),
+  },
+  Oee: {
+    outputWorkCell: (oee: OeeResult, _: unknown, { loaders }: Context) => (oee.outputWorkCellId ? loaders.workCellById.load(oee.outputWorkCellId) : null),
   },
   EquipmentState: {
     durationSeconds: (state: EquipmentStateRecord) => ((state.endedAt ?? new Date()).getTime() - state.startedAt.getTime()) / 1000,
