@@ -46,7 +46,9 @@ function startHub(dataDir: string): Promise<RunningHub> {
     LOG_PRETTY: 'false',
     NODE_ENV: 'development',
   };
-  const child = spawn(path.join(root, 'node_modules/.bin/tsx'), ['bin/start.ts'], {
+  // as `npm start` runs it: node with tsx's loader (the tsx binary's signal relay would SIGKILL a hub
+  // busy for 60 ms when Ctrl-C comes)
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bin/start.ts'], {
     cwd: root,
     env: environment,
     stdio: ['ignore', 'pipe', 'pipe'],
