@@ -103,6 +103,9 @@ export const environmentSchema = z.object({
   DOWNTIME_REQUEST_AFTER_SECONDS: positiveInt
     .default(DEFAULT_DOWNTIME_REQUEST_AFTER_SECONDS)
     .describe('A DOWN interval lasting this long opens a maintenance request and a notification posting (a CRITICAL alarm does at once)'),
+  CONFIRMATION_WINDOW_SECONDS: positiveInt
+    .optional()
+    .describe('Length of a production confirmation window, seconds (default: 300 in production, 30 otherwise, so the demo posts within a minute)'),
   ERP_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8).describe('Attempts before an ERP posting is DEAD'),
   ERP_RETRY_BASE_SECONDS: z.coerce.number().positive().default(10).describe('Backoff after the first failed ERP posting attempt; doubles per attempt'),
   ERP_RETRY_MAX_SECONDS: z.coerce.number().positive().default(900).describe('Longest backoff between two ERP posting attempts'),

@@ -1,6 +1,7 @@
 // The ingest side of a hub process: workers on the TELEMETRY consumer with the line state,
-// threshold and maintenance-reaction processors, the outbox relay that publishes their events, the idle sweep and the
-// rollup job. `npm start` runs it next to the graph; `npm run start:ingest` runs it alone.
+// threshold, operation-tracking and maintenance-reaction processors; the confirmation windows job;
+// the outbox relay that publishes their events; the idle sweep and the rollup job. `npm start`
+// runs it next to the graph; `npm run start:ingest` runs it alone.
 import type { NatsConnection } from '@nats-io/transport-node';
 import type pg from 'pg';
 import type { Config } from '../core/config.ts';
@@ -13,6 +14,16 @@ import { startIdleSweeper } from './state/idle-sweeper.ts';
 import { createLineStateProcessor } from './state/processor.ts';
 import { createThresholdProcessor } from './thresholds/processor.ts';
 import { createMaintenanceReaction } from './reactions/maintenance.ts';
+import { createOperationTracker } from './reactions/operations.ts';
+import { startConfirmationWindows } from './reactions/confirmation-windows.ts';
+
+export const PRODUCTION_CONFIRMATION_WINDOW_SECONDS = 300; // 5 minutes
+export const DEMO_CONFIRMATION_WINDOW_SECONDS = 30;
+
+/** The configured window, or 5 minutes in production and 30 s elsewhere (the demo). */
+export function confirmationWindowSeconds(config: Pick<Config, 'CONFIRMATION_WINDOW_SECONDS' | 'NODE_ENV'>): number {
+  return config.CONFIRMATION_WINDOW_SECONDS ?? (config.NODE_ENV === 'production' ? PRODUCTION_CONFIRMATION_WINDOW_SECONDS : DEMO_CONFIRMATION_WINDOW_SECONDS);
+}
 import { startIngestWorker, type IngestWorker } from './worker.ts';
 
 export interface IngestOptions {
@@ -31,7 +42,12 @@ export interface RunningIngest {
 export async function startIngest({ pool, bus, config, log, metrics }: IngestOptions): Promise<RunningIngest> {
   const assets = createAssetDirectory(pool);
   // in this order: reactions see the events the detectors raised in the same batch
-  const processors = [createLineStateProcessor(), createThresholdProcessor(), createMaintenanceReaction({ downtimeRequestAfterSeconds: config.DOWNTIME_REQUEST_AFTER_SECONDS })];
+  const processors = [
+    createLineStateProcessor(),
+    createThresholdProcessor(),
+    createOperationTracker(),
+    createMaintenanceReaction({ downtimeRequestAfterSeconds: config.DOWNTIME_REQUEST_AFTER_SECONDS }),
+  ];
   const relay = startOutboxRelay({ pool, bus, subjectPrefix: config.SUBJECT_PREFIX, log, onPublished: (count) => metrics.eventsPublished.inc(count) });
   const workers: IngestWorker[] = [];
   for (let index = 0; index < config.INGEST_WORKERS; index += 1) {
@@ -39,6 +55,7 @@ export async function startIngest({ pool, bus, config, log, metrics }: IngestOpt
   }
   const sweeper = startIdleSweeper({ pool, assets, log, idleAfterSeconds: config.STATE_IDLE_AFTER_SECONDS });
   const rollup = await startRollupRefresher({ pool, log });
+  const confirmations = startConfirmationWindows({ pool, log, windowSeconds: confirmationWindowSeconds(config) });
   return {
     workers,
     async stop() {
@@ -46,6 +63,7 @@ export async function startIngest({ pool, bus, config, log, metrics }: IngestOpt
       await Promise.all(workers.map((worker) => worker.stop()));
       await sweeper.stop();
       await rollup.stop();
+      await confirmations.stop();
       await relay.flush().catch(() => 0);
       await relay.stop();
     },

@@ -1,0 +1,230 @@
+// Production confirmations: what each operation in progress made per time window (windows aligned
+// to multiples of CONFIRMATION_WINDOW_SECONDS), posted once a window is closed (plus a grace for
+// late readings): yield, scrap and rework from the work cell's cumulative counters, setup, run and
+// down seconds from its state intervals. One orders.confirmation row and one
+// PRODUCTION_CONFIRMATION posting per (operation, window), keyed by both, so recomputing a window
+// (a second process, a replayed stream) posts nothing twice. Empty windows are not posted. The
+// confirmation that reaches the planned quantity is `final`: the operation completes, and with its
+// last operation the order (OPERATION_STATUS postings, OrderStatusChanged).
+import type pg from 'pg';
+import { createEvent } from '../../core/events.ts';
+import type { Logger } from '../../core/log.ts';
+import { writeOutboxEvents } from '../../core/outbox.ts';
+import { postingPayload } from '../../core/postings.ts';
+import { deterministicId } from '../deterministic-id.ts';
+import { postStatus } from './operations.ts';
+
+export const CONFIRMATION_GRACE_SECONDS = 10; // late readings of a window still count
+const CONFIRMATION_JOB_INTERVAL_MS = 5_000;
+const MAX_WINDOWS_PER_RUN = 100; // per operation; a long backlog is worked off over several runs
+export const CONFIRMATION_RULE = 'counter-deltas-per-window';
+
+export interface ConfirmationWindowsOptions {
+  pool: pg.Pool;
+  log: Logger;
+  windowSeconds: number;
+  graceSeconds?: number;
+  intervalMs?: number;
+}
+
+export interface ConfirmationWindows {
+  /** Confirm every closed window as of `now`; resolves with the confirmations written. */
+  closeWindows(now?: Date): Promise<number>;
+  stop(): Promise<void>;
+}
+
+interface OperationRow {
+  id: string;
+  sequence: number;
+  order_id: string;
+  erp_order_number: string;
+  customer_id: string | null;
+  line_id: string;
+  work_cell_id: string;
+  erp_work_center: string | null;
+  planned_quantity: string;
+  unit: string;
+  actual_start_at: Date;
+  confirmed_until: Date | null;
+  confirmed_yield: string;
+}
+
+interface WindowFigures {
+  good: number;
+  scrap: number;
+  rework: number;
+  setup: number;
+  run: number;
+  down: number;
+  readingIds: string[];
+}
+
+type Db = Pick<pg.PoolClient, 'query'>;
+
+/** Counter deltas (reset-safe) and state seconds of a work cell in [from, to). */
+async function windowFigures(db: Db, workCellId: string, from: Date, to: Date): Promise<WindowFigures> {
+  const [counts, states] = await Promise.all([
+    db.query<{ kind: string; made: number; reading_ids: string[] }>(
+      `WITH counter AS (
+         SELECT name, kind::text FROM assets.tag WHERE asset_id = $1 AND kind IN ('COUNTER_GOOD', 'COUNTER_SCRAP', 'COUNTER_REWORK')),
+       series AS (
+         SELECT c.name, c.kind, x.time, x.value, x.reading_id FROM counter c
+          CROSS JOIN LATERAL (
+            (SELECT time, value, reading_id FROM telemetry.reading r WHERE r.asset_id = $1 AND r.tag = c.name AND r.time < $2 ORDER BY time DESC LIMIT 1)
+            UNION ALL
+            (SELECT time, value, reading_id FROM telemetry.reading r WHERE r.asset_id = $1 AND r.tag = c.name AND r.time >= $2 AND r.time < $3)) AS x),
+       steps AS (SELECT kind, time, value, reading_id, lag(value) OVER (PARTITION BY name ORDER BY time) AS previous FROM series)
+       SELECT kind, coalesce(sum(CASE WHEN value >= previous THEN value - previous ELSE value END), 0)::float8 AS made,
+              coalesce(array_agg(reading_id ORDER BY time) FILTER (WHERE value <> previous), '{}') AS reading_ids
+         FROM steps WHERE previous IS NOT NULL AND time >= $2 GROUP BY kind`,
+      [workCellId, from, to],
+    ),
+    db.query<{ state: string; seconds: number }>(
+      `SELECT state::text, sum(extract(epoch FROM least(coalesce(ended_at, $3), $3) - greatest(started_at, $2)))::float8 AS seconds
+         FROM assets.equipment_state WHERE asset_id = $1 AND started_at < $3 AND (ended_at IS NULL OR ended_at > $2) GROUP BY state`,
+      [workCellId, from, to],
+    ),
+  ]);
+  const made = (kind: string) => counts.rows.find((row) => row.kind === kind)?.made ?? 0;
+  const seconds = (state: string) => Math.round(states.rows.find((row) => row.state === state)?.seconds ?? 0);
+  return {
+    good: made('COUNTER_GOOD'),
+    scrap: made('COUNTER_SCRAP'),
+    rework: made('COUNTER_REWORK'),
+    setup: seconds('CHANGEOVER'),
+    run: seconds('RUNNING'),
+    down: seconds('DOWN'),
+    readingIds: counts.rows.flatMap((row) => row.reading_ids).slice(0, 500),
+  };
+}
+
+export function startConfirmationWindows(options: ConfirmationWindowsOptions): ConfirmationWindows {
+  const { pool, windowSeconds } = options;
+  const log = options.log.child({ component: 'confirmation-windows' });
+  const windowMs = windowSeconds * 1_000;
+  const graceMs = (options.graceSeconds ?? CONFIRMATION_GRACE_SECONDS) * 1_000;
+
+  const confirmOperation = async (operationId: string, now: Date): Promise<number> => {
+    const client = await pool.connect();
+    let written = 0;
+    try {
+      await client.query('BEGIN');
+      // one confirmer per operation at a time, whichever process runs it
+      await client.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 4711006))`, [operationId]);
+      const { rows } = await client.query<OperationRow>(
+        `SELECT op.id, op.sequence, op.order_id, o.erp_order_number, o.customer_id, o.line_id, op.work_cell_id, op.erp_work_center,
+                op.planned_quantity::text, op.unit, op.actual_start_at,
+                (SELECT max(window_end) FROM orders.confirmation c WHERE c.operation_id = op.id) AS confirmed_until,
+                (SELECT coalesce(sum(yield_quantity), 0)::text FROM orders.confirmation c WHERE c.operation_id = op.id) AS confirmed_yield
+           FROM orders.operation op JOIN orders.production_order o ON o.id = op.order_id
+          WHERE op.id = $1 AND op.status = 'IN_PROGRESS' AND op.work_cell_id IS NOT NULL AND op.actual_start_at IS NOT NULL`,
+        [operationId],
+      );
+      const operation = rows[0];
+      if (!operation) {
+        await client.query('COMMIT');
+        return 0;
+      }
+      let confirmedYield = Number(operation.confirmed_yield);
+      const planned = Number(operation.planned_quantity);
+      let windowStart = operation.confirmed_until ?? new Date(Math.floor(operation.actual_start_at.getTime() / windowMs) * windowMs);
+      for (let index = 0; index < MAX_WINDOWS_PER_RUN; index += 1) {
+        const windowEnd = new Date(windowStart.getTime() + windowMs);
+        if (windowEnd.getTime() + graceMs > now.getTime()) break;
+        const from = new Date(Math.max(windowStart.getTime(), operation.actual_start_at.getTime()));
+        const figures = await windowFigures(client, operation.work_cell_id, from, windowEnd);
+        const empty = figures.good + figures.scrap + figures.rework === 0 && figures.run + figures.setup + figures.down === 0;
+        if (!empty) {
+          const final = confirmedYield + figures.good >= planned;
+          const key = `confirmation:${operation.id}:${windowStart.toISOString()}`;
+          const inserted = await client.query<{ id: string }>(
+            `INSERT INTO orders.confirmation (operation_id, order_id, window_start, window_end, yield_quantity, scrap_quantity, rework_quantity, unit,
+                                              setup_seconds, run_seconds, down_seconds, final, idempotency_key, source_event_ids)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`,
+            [operation.id, operation.order_id, windowStart, windowEnd, figures.good, figures.scrap, figures.rework, operation.unit, figures.setup, figures.run, figures.down, final, key, figures.readingIds],
+          );
+          if (inserted.rows.length > 0) {
+            const payload = postingPayload('PRODUCTION_CONFIRMATION', {
+              orderId: operation.order_id,
+              erpOrderNumber: operation.erp_order_number,
+              operationId: operation.id,
+              operationSequence: operation.sequence,
+              erpWorkCenter: operation.erp_work_center,
+              windowStart: windowStart.toISOString(),
+              windowEnd: windowEnd.toISOString(),
+              yieldQuantity: figures.good,
+              scrapQuantity: figures.scrap,
+              reworkQuantity: figures.rework,
+              unit: operation.unit,
+              setupSeconds: figures.setup,
+              runSeconds: figures.run,
+              downSeconds: figures.down,
+              final,
+              rule: `${CONFIRMATION_RULE}/${windowSeconds}s`,
+            });
+            await client.query(
+              `INSERT INTO integration.erp_posting (kind, payload, idempotency_key, order_id, operation_id, source_event_ids)
+               VALUES ('PRODUCTION_CONFIRMATION', $1, $2, $3, $4, $5) ON CONFLICT (idempotency_key) DO NOTHING`,
+              [JSON.stringify(payload), key, operation.order_id, operation.id, figures.readingIds],
+            );
+            written += 1;
+            confirmedYield += figures.good;
+            if (final) {
+              await completeOperation(client, operation, windowEnd);
+              break;
+            }
+          }
+        }
+        windowStart = windowEnd;
+      }
+      await client.query('COMMIT');
+      return written;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  };
+
+  const closeWindows = async (now = new Date()): Promise<number> => {
+    const { rows } = await pool.query<{ id: string }>(`SELECT id FROM orders.operation WHERE status = 'IN_PROGRESS' AND actual_start_at IS NOT NULL ORDER BY actual_start_at`);
+    let written = 0;
+    for (const { id } of rows) written += await confirmOperation(id, now);
+    if (written > 0) log.info({ confirmations: written }, 'production confirmations posted');
+    return written;
+  };
+
+  let running: Promise<unknown> = Promise.resolve();
+  const timer = setInterval(() => {
+    running = running.then(() => closeWindows()).catch((error: unknown) => log.warn({ err: error }, 'confirming windows failed'));
+  }, options.intervalMs ?? CONFIRMATION_JOB_INTERVAL_MS);
+  timer.unref();
+  return {
+    closeWindows,
+    async stop() {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}
+
+/** The operation reached its planned quantity: complete it, and the order with its last operation. */
+async function completeOperation(db: Db, operation: OperationRow, at: Date): Promise<void> {
+  await db.query(`UPDATE orders.operation SET status = 'COMPLETED', actual_end_at = $2, updated_at = now() WHERE id = $1`, [operation.id, at]);
+  await postStatus(db as never, { order_id: operation.order_id, erp_order_number: operation.erp_order_number, operation_id: operation.id, sequence: operation.sequence }, 'COMPLETED', at, []);
+  const { rows } = await db.query<{ open: string }>(`SELECT count(*)::text AS open FROM orders.operation WHERE order_id = $1 AND status NOT IN ('COMPLETED', 'CANCELLED')`, [operation.order_id]);
+  if (rows[0]!.open !== '0') return;
+  await db.query(`UPDATE orders.production_order SET status = 'COMPLETED', completed_at = $2, updated_at = now() WHERE id = $1 AND status = 'IN_PROGRESS'`, [operation.order_id, at]);
+  await postStatus(db as never, { order_id: operation.order_id, erp_order_number: operation.erp_order_number, operation_id: null, sequence: null }, 'ORDER_COMPLETED', at, []);
+  await writeOutboxEvents(db, [
+    createEvent({
+      id: deterministicId(`OrderStatusChanged:${operation.order_id}:COMPLETED`),
+      type: 'OrderStatusChanged',
+      source: 'ingest/confirmation-windows',
+      subject: `order/${operation.order_id}`,
+      occurredAt: at,
+      data: { orderId: operation.order_id, customerId: operation.customer_id, lineId: operation.line_id, status: 'COMPLETED', previousStatus: 'IN_PROGRESS', changedAt: at.toISOString() },
+    }),
+  ]);
+}
