@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { ValidationError } from './errors.ts';
+import { erpPostingKinds } from './postings.ts';
 
 export const equipmentStates = ['RUNNING', 'IDLE', 'DOWN', 'PLANNED_STOP', 'CHANGEOVER'] as const;
 export const alarmSeverities = ['INFO', 'WARNING', 'CRITICAL'] as const;
@@ -81,6 +82,21 @@ export const eventCatalog = {
         previousStatus: z.enum(orderStatuses).nullable(),
         changedAt: timestamp,
       }),
+    },
+  },
+  // Raised from the outbox when postings are written, so ERP adapters pull (and acknowledge) at
+  // once instead of polling; the postings themselves stay in integration.erp_posting.
+  ErpPostingsAvailable: {
+    domain: 'integration',
+    subjectType: 'erp_postings_available',
+    versions: {
+      1: z
+        .object({
+          kind: z.enum(erpPostingKinds),
+          count: z.number().int().positive(),
+          postingIds: z.array(id).max(500),
+        })
+        .refine((data) => data.postingIds.length <= data.count, { message: 'more postingIds than count', path: ['postingIds'] }),
     },
   },
 } as const;
