@@ -75,7 +75,10 @@ describe('gateway event feed', () => {
   });
 
   it('event feed - replay returns the events after a sequence, or from a time, and then ends', async () => {
-    const before = new Date(Date.now() - 1);
+    // a clear gap to the previous test's events, so `since` separates them
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const before = new Date();
+    await new Promise((resolve) => setTimeout(resolve, 5));
     const first = orderStatus(randomUUID());
     const second = orderStatus(randomUUID());
     const firstSequence = await publish(first);
