@@ -44,6 +44,7 @@ const settings = z
     BENCH_READINGS: z.coerce.number().int().positive().default(500_000).describe('Readings per run (N)'),
     BENCH_PER_MESSAGE: z.coerce.number().int().min(1).max(1_000).default(250).describe('Readings per published message, as a device batches them'),
     BENCH_WORKERS: z.coerce.number().int().positive().default(2).describe('Ingest workers on the consumer'),
+    BENCH_WORKER_PROCESSES: z.enum(['true', 'false']).default('false').describe('Each worker in a process of its own (true) or all in this process (false)'),
     BENCH_BATCH_MESSAGES: z.coerce.number().int().positive().default(100).describe('Messages per ingest batch at most'),
     BENCH_PUBLISH_WINDOW: z.coerce.number().int().positive().default(64).describe('Publishes in flight'),
     BENCH_LATENCY_SHARE: z.coerce.number().positive().max(1).default(0.5).describe("Share of the end-to-end rate the latency phase publishes at"),
@@ -143,8 +144,28 @@ try {
   const processors = [createLineStateProcessor(), createThresholdProcessor()];
   const relay = startOutboxRelay({ pool: database.pool, bus, subjectPrefix: streams.SUBJECT_PREFIX, log: silentLogger });
   cleanups.push(() => relay.stop());
-  const workers = [];
+  const workers: { stats: { batches: number } }[] = [];
+  const onBatch = (messageIds: readonly string[], newReadings: number, at: number) => {
+    for (const messageId of messageIds) committedAt.set(messageId, at);
+    stored += newReadings;
+    allStored();
+  };
   for (let w = 0; w < settings.BENCH_WORKERS; w += 1) {
+    if (settings.BENCH_WORKER_PROCESSES === 'true') {
+      const stats = { batches: 0 };
+      const child = await forkChild<{ type: 'ready' }>({
+        module: new URL('./support/ingest-worker-process.ts', import.meta.url),
+        env: { BENCH_DATABASE_URL: url.toString(), BENCH_NATS_URL: settings.BENCH_NATS_URL, BENCH_STREAMS: JSON.stringify(streams), BENCH_BATCH_MESSAGES: String(settings.BENCH_BATCH_MESSAGES) },
+        onMessage: (message) => {
+          if (message.type !== 'batch') return;
+          stats.batches += 1;
+          onBatch(message.messageIds as string[], message.stored as number, message.at as number);
+        },
+      });
+      workers.push({ stats });
+      cleanups.push(() => child.stop());
+      continue;
+    }
     const worker = await startIngestWorker({
       pool: database.pool,
       bus,
@@ -153,12 +174,7 @@ try {
       processors,
       assets: directory,
       batchMessages: settings.BENCH_BATCH_MESSAGES,
-      beforeAck: (batch: CommittedBatch) => {
-        const now = Date.now();
-        for (const messageId of batch.messageIds) committedAt.set(messageId, now);
-        stored += batch.stored;
-        allStored();
-      },
+      beforeAck: (batch: CommittedBatch) => onBatch(batch.messageIds, batch.stored, Date.now()),
     });
     workers.push(worker);
     cleanups.push(() => worker.stop());
@@ -226,6 +242,7 @@ try {
     saturatedP50Ms: percentile(flood.latencies, 50),
     saturatedP99Ms: percentile(flood.latencies, 99),
     workers: settings.BENCH_WORKERS,
+    workerProcesses: settings.BENCH_WORKER_PROCESSES === 'true',
     /** Readings per published message (how devices batch); batchMessages is messages per ingest transaction. */
     batchSize: settings.BENCH_PER_MESSAGE,
     batchMessages: settings.BENCH_BATCH_MESSAGES,

@@ -35,6 +35,8 @@ export interface ForkOptions {
   env?: Record<string, string>;
   /** @default 60_000 // 1 minute */
   readyTimeoutMs?: number;
+  /** Every message the child sends, for children that report as they go. */
+  onMessage?: (message: ChildMessage) => void;
 }
 
 export async function forkChild<Ready extends ChildMessage>(options: ForkOptions): Promise<Child<Ready>> {
@@ -44,6 +46,7 @@ export async function forkChild<Ready extends ChildMessage>(options: ForkOptions
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  if (options.onMessage) child.on('message', options.onMessage);
   try {
     const ready = await nextMessage<Ready>(child, 'ready', options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS);
     let stopping: Promise<void> | undefined;
