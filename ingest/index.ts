@@ -13,7 +13,7 @@ import { startRollupRefresher } from './rollup.ts';
 import { startIdleSweeper } from './state/idle-sweeper.ts';
 import { createLineStateProcessor } from './state/processor.ts';
 import { createThresholdProcessor } from './thresholds/processor.ts';
-import { createMaintenanceReaction } from './reactions/maintenance.ts';
+import { createMaintenanceReaction, startDowntimeSweeper } from './reactions/maintenance.ts';
 import { createOperationTracker } from './reactions/operations.ts';
 import { startConfirmationWindows } from './reactions/confirmation-windows.ts';
 
@@ -54,6 +54,7 @@ export async function startIngest({ pool, bus, config, log, metrics }: IngestOpt
     workers.push(await startIngestWorker({ pool, bus, streams: config, log: log.child({ worker: index }), metrics, processors, assets, batchMessages: config.INGEST_BATCH_MESSAGES }));
   }
   const sweeper = startIdleSweeper({ pool, assets, log, idleAfterSeconds: config.STATE_IDLE_AFTER_SECONDS });
+  const downtimeSweeper = startDowntimeSweeper({ pool, assets, log, downtimeRequestAfterSeconds: config.DOWNTIME_REQUEST_AFTER_SECONDS });
   const rollup = await startRollupRefresher({ pool, log });
   const confirmations = startConfirmationWindows({ pool, log, windowSeconds: confirmationWindowSeconds(config) });
   return {
@@ -62,6 +63,7 @@ export async function startIngest({ pool, bus, config, log, metrics }: IngestOpt
       // workers first (their last batches write events), then the relay publishes what is left
       await Promise.all(workers.map((worker) => worker.stop()));
       await sweeper.stop();
+      await downtimeSweeper.stop();
       await rollup.stop();
       await confirmations.stop();
       await relay.flush().catch(() => 0);

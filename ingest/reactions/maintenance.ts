@@ -6,7 +6,11 @@
 // opens nothing twice.
 import type { EventEnvelope } from '../../core/events.ts';
 import { postingPayload } from '../../core/postings.ts';
+import type pg from 'pg';
+import type { Logger } from '../../core/log.ts';
 import type { Queryable } from '../../core/outbox.ts';
+import type { AssetDirectory } from '../asset-directory.ts';
+import { lockAssets } from '../asset-locks.ts';
 import type { ReadingProcessor, StoredReading, TelemetryAsset } from '../pipeline.ts';
 
 type Db = Queryable & { query<R>(text: string, values?: unknown[]): Promise<{ rows: R[] }> };
@@ -67,17 +71,7 @@ export function createMaintenanceReaction(options: MaintenanceReactionOptions): 
         const newest = lastReading.get(interval.asset_id)!;
         const asset = assets.get(interval.asset_id);
         if (!asset || newest.getTime() - interval.started_at.getTime() < options.downtimeRequestAfterSeconds * 1_000) continue;
-        toOpen.push({
-          asset,
-          key: `maintenance:downtime:${interval.asset_id}:${interval.started_at.toISOString()}`,
-          priority: 'EMERGENCY',
-          reason: `down for more than ${options.downtimeRequestAfterSeconds} s${interval.reason_code ? ` (${interval.reason_code})` : ''}`,
-          alarmId: null,
-          alarmCode: interval.reason_code,
-          downtimeStartAt: interval.started_at,
-          sourceEventIds: interval.source_event_ids,
-          readingTime: newest,
-        });
+        toOpen.push(downtimeRequest(asset, interval, options.downtimeRequestAfterSeconds, newest));
       }
       for (const request of toOpen) {
         if (request.downtimeStartAt) continue;
@@ -106,6 +100,26 @@ export function createMaintenanceReaction(options: MaintenanceReactionOptions): 
       }
       return [];
     },
+  };
+}
+
+/** The request a stop that reached the threshold opens (keyed by asset and the stop's start). */
+function downtimeRequest(
+  asset: TelemetryAsset,
+  interval: { started_at: Date; reason_code: string | null; source_event_ids: string[] },
+  afterSeconds: number,
+  seenAt: Date,
+): RequestToOpen {
+  return {
+    asset,
+    key: `maintenance:downtime:${asset.id}:${interval.started_at.toISOString()}`,
+    priority: 'EMERGENCY',
+    reason: `down for more than ${afterSeconds} s${interval.reason_code ? ` (${interval.reason_code})` : ''}`,
+    alarmId: null,
+    alarmCode: interval.reason_code,
+    downtimeStartAt: interval.started_at,
+    sourceEventIds: interval.source_event_ids,
+    readingTime: seenAt,
   };
 }
 
@@ -149,4 +163,65 @@ async function openRequest(db: Db, request: RequestToOpen): Promise<string | nul
     [JSON.stringify(payload), `maintenance-notification:${requestId}`, requestId, request.sourceEventIds],
   );
   return requestId;
+}
+
+export const DOWNTIME_SWEEP_INTERVAL_MS = 10_000; // 10 seconds
+
+export interface DowntimeSweeper {
+  /** Open requests for stops that reached the threshold as of `now`; resolves with how many. */
+  sweep(now?: Date): Promise<number>;
+  stop(): Promise<void>;
+}
+
+/**
+ * A device that stops and then falls silent sends no later reading for the processor above to
+ * notice the stop's length by, so this periodic sweep opens the same request (same key, so never
+ * twice) for every DOWN interval that has lasted the threshold by the clock.
+ */
+export function startDowntimeSweeper(options: { pool: pg.Pool; assets: AssetDirectory; log: Logger; downtimeRequestAfterSeconds: number; intervalMs?: number }): DowntimeSweeper {
+  const { pool, assets, downtimeRequestAfterSeconds } = options;
+  const log = options.log.child({ component: 'downtime-sweeper' });
+  const sweep = async (now = new Date()): Promise<number> => {
+    const { rows } = await pool.query<{ asset_id: string; started_at: Date; reason_code: string | null; source_event_ids: string[] }>(
+      `SELECT s.asset_id, s.started_at, s.reason_code, s.source_event_ids FROM assets.equipment_state s
+        WHERE s.ended_at IS NULL AND s.state = 'DOWN' AND s.started_at <= $1
+          AND NOT EXISTS (SELECT 1 FROM maintenance.maintenance_request r
+                           WHERE r.idempotency_key = 'maintenance:downtime:' || s.asset_id || ':' || to_char(s.started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))`,
+      [new Date(now.getTime() - downtimeRequestAfterSeconds * 1_000)],
+    );
+    if (rows.length === 0) return 0;
+    const known = await assets.resolve(rows.map((row) => row.asset_id));
+    let opened = 0;
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      await lockAssets(client, [...known.keys()]);
+      for (const interval of rows) {
+        const asset = known.get(interval.asset_id);
+        if (!asset) continue;
+        const requestId = await openRequest(client as Db, downtimeRequest(asset, interval, downtimeRequestAfterSeconds, now));
+        if (requestId) opened += 1;
+      }
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+    if (opened > 0) log.info({ requests: opened }, 'maintenance requests opened for silent stopped assets');
+    return opened;
+  };
+  let running: Promise<unknown> = Promise.resolve();
+  const timer = setInterval(() => {
+    running = running.then(() => sweep()).catch((error: unknown) => log.warn({ err: error }, 'downtime sweep failed'));
+  }, options.intervalMs ?? DOWNTIME_SWEEP_INTERVAL_MS);
+  timer.unref();
+  return {
+    sweep,
+    async stop() {
+      clearInterval(timer);
+      await running;
+    },
+  };
 }

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { silentLogger } from '../../core/log.ts';
 import { postingPayload } from '../../core/postings.ts';
-import { createMaintenanceReaction } from '../../ingest/reactions/maintenance.ts';
+import { createAssetDirectory } from '../../ingest/asset-directory.ts';
+import { createMaintenanceReaction, startDowntimeSweeper } from '../../ingest/reactions/maintenance.ts';
 import { createLineStateProcessor } from '../../ingest/state/processor.ts';
 import { createThresholdProcessor } from '../../ingest/thresholds/processor.ts';
 import { startIngestWorker, type IngestWorker } from '../../ingest/worker.ts';
@@ -95,5 +96,26 @@ describe('maintenance reaction in the ingest worker', () => {
     await fixture.publish([state('s6', 300, 'RUNNING')]);
     await fixture.idle();
     expect((await requests(op30))[0]!.downtime_end_at).toEqual(new Date(at(300)));
+  });
+
+  it('a stopped asset that falls silent gets its request from the sweep, once', async () => {
+    const op20 = await fixture.assetId('OP20');
+    await fixture.publish([{ readingId: 'q1', assetId: op20, tag: 'state', value: 'DOWN:BAR_FEED', timestamp: at(500) }]);
+    await fixture.idle();
+    expect(await requests(op20)).toEqual([]);
+    const sweeper = startDowntimeSweeper({ pool: fixture.database.pool, assets: createAssetDirectory(fixture.database.pool), log: silentLogger, downtimeRequestAfterSeconds: 120, intervalMs: 60 * 60 * 1_000 });
+    try {
+      expect(await sweeper.sweep(new Date(at(600)))).toBe(0); // down for 100 s
+      expect(await sweeper.sweep(new Date(at(621)))).toBe(1);
+      expect(await sweeper.sweep(new Date(at(700)))).toBe(0);
+    } finally {
+      await sweeper.stop();
+    }
+    // a later reading of the same stop adds nothing either
+    await fixture.publish([{ readingId: 'q2', assetId: op20, tag: 'state', value: 'DOWN:BAR_FEED', timestamp: at(640) }]);
+    await fixture.idle();
+    const [request, ...others] = await requests(op20);
+    expect(others).toEqual([]);
+    expect(request).toMatchObject({ priority: 'EMERGENCY', downtime_start_at: new Date(at(500)) });
   });
 });
