@@ -41,7 +41,8 @@ export interface ForkOptions {
 
 export async function forkChild<Ready extends ChildMessage>(options: ForkOptions): Promise<Child<Ready>> {
   const child = fork(fileURLToPath(options.module), options.args ?? [], {
-    execArgv: ['--import', 'tsx'],
+    // BENCH_CPU_PROFILE_DIR=<dir> profiles every child (node --cpu-prof), to see where its time goes
+    execArgv: ['--import', 'tsx', ...(process.env.BENCH_CPU_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE_DIR}`] : [])],
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
