@@ -9,6 +9,27 @@ import type { Logger } from './log.ts';
 
 export type { PrismaClient };
 export type Pool = pg.Pool;
+/** Anything with pg's `query`: the pool, or a client inside a transaction. */
+export type Queryable = Pick<pg.PoolClient, 'query'>;
+
+/**
+ * Run `work` in one transaction on a pooled client: COMMIT when it resolves, ROLLBACK when it
+ * throws (and rethrow), the client released either way.
+ */
+export async function withTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const result = await work(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
 
 export interface DatabaseOptions {
   url: string;

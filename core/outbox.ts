@@ -6,6 +6,7 @@
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type pg from 'pg';
+import { withTransaction, type Queryable } from './db.ts';
 import { eventSubject, isEventType, parseEvent, type EventEnvelope } from './events.ts';
 import type { Logger } from './log.ts';
 
@@ -14,11 +15,6 @@ export const OUTBOX_BATCH_SIZE = 500;
 /** Notifications can be missed (a reconnect); this poll bounds how late an event can be then. */
 export const OUTBOX_POLL_INTERVAL_MS = 1_000;
 const RETRY_DELAY_MS = 1_000; // after a publish or database failure
-
-/** Anything with pg's `query(text, values)`: a pool, a client inside a transaction. */
-export interface Queryable {
-  query(text: string, values?: unknown[]): Promise<unknown>;
-}
 
 /** The insert for a set of events; usable with pg and with Prisma's `$executeRawUnsafe(text, ...values)`. */
 export function outboxInsert(events: readonly EventEnvelope[]): { text: string; values: unknown[] } {
@@ -160,9 +156,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
 
 /** Publish the oldest unpublished events (rows locked, so two relays never publish the same one). */
 async function publishBatch(pool: pg.Pool, js: JetStreamClient, subjectPrefix: string, batchSize: number): Promise<number> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  return withTransaction(pool, async (client) => {
     const { rows } = await client.query<OutboxRow>(
       `SELECT position, event_id, type, envelope::text AS body
          FROM events.outbox
@@ -172,10 +166,7 @@ async function publishBatch(pool: pg.Pool, js: JetStreamClient, subjectPrefix: s
           FOR UPDATE SKIP LOCKED`,
       [batchSize],
     );
-    if (rows.length === 0) {
-      await client.query('COMMIT');
-      return 0;
-    }
+    if (rows.length === 0) return 0;
     // Sent back to back on one connection, so JetStream stores them in this order.
     await Promise.all(
       rows.map((row) => {
@@ -184,14 +175,8 @@ async function publishBatch(pool: pg.Pool, js: JetStreamClient, subjectPrefix: s
       }),
     );
     await client.query('UPDATE events.outbox SET published_at = now() WHERE position = ANY($1::bigint[])', [rows.map((row) => row.position)]);
-    await client.query('COMMIT');
     return rows.length;
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,7 +1,7 @@
 // Per-asset transaction locks. Several ingest workers (and the idle sweeper) change the same
 // asset's state and alarms; each takes the asset's advisory lock for the rest of its transaction,
 // always in sorted order so that two batches never wait on each other in a cycle.
-import type { Queryable } from '../core/outbox.ts';
+import type { Queryable } from '../core/db.ts';
 
 /** Arbitrary constant that keeps these locks apart from other advisory locks (migrations, commands). */
 const ASSET_LOCK_SEED = 4_711_005;

@@ -5,7 +5,7 @@
 // message is recorded and published once.
 import { headers as natsHeaders } from '@nats-io/transport-node';
 import type { JetStreamClient, JsMsg } from '@nats-io/jetstream';
-import type { Queryable } from '../core/outbox.ts';
+import type { Queryable } from '../core/db.ts';
 import type { TelemetryRejection } from '../core/telemetry.ts';
 
 export interface DeadLetter {

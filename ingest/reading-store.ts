@@ -2,7 +2,7 @@
 // (reading_id, time) makes a replayed or redelivered reading a no-op, and RETURNING gives back only
 // the readings that were new, which are the only ones the processors may react to.
 import type { Reading } from '../core/telemetry.ts';
-import type { Queryable } from '../core/outbox.ts';
+import type { Queryable } from '../core/db.ts';
 import type { StoredReading } from './pipeline.ts';
 
 interface InsertedRow {
@@ -19,7 +19,7 @@ function columns(reading: Reading): { value: number | null; valueText: string | 
 }
 
 /** Insert the readings; resolves with those that were new, sorted by asset and time. */
-export async function storeReadings(db: Queryable & { query<R>(text: string, values?: unknown[]): Promise<{ rows: R[] }> }, readings: readonly Reading[]): Promise<StoredReading[]> {
+export async function storeReadings(db: Queryable, readings: readonly Reading[]): Promise<StoredReading[]> {
   if (readings.length === 0) return [];
   const times: string[] = [];
   const assetIds: string[] = [];

@@ -4,6 +4,7 @@
 // aggregate's own policy does this, and the job does nothing.
 import type pg from 'pg';
 import type { Logger } from '../core/log.ts';
+import { startPeriodicJob } from '../core/periodic.ts';
 
 export const ROLLUP_INTERVAL_MS = 30_000; // 30 seconds
 export const ROLLUP_LOOKBACK_MINUTES = 10; // late readings within 10 minutes are folded in
@@ -29,16 +30,6 @@ export async function startRollupRefresher({ pool, log, intervalMs = ROLLUP_INTE
     const { rows } = await pool.query<{ buckets: string }>('SELECT telemetry.refresh_reading_1m($1, $2) AS buckets', [from, now]);
     return Number(rows[0]!.buckets);
   };
-  let running: Promise<unknown> = Promise.resolve();
-  const timer = setInterval(() => {
-    running = running.then(() => refresh()).catch((error: unknown) => log.warn({ err: error }, 'telemetry rollup refresh failed'));
-  }, intervalMs);
-  timer.unref();
-  return {
-    refresh,
-    async stop() {
-      clearInterval(timer);
-      await running;
-    },
-  };
+  const job = startPeriodicJob(() => refresh(), { intervalMs, log, failure: 'telemetry rollup refresh failed' });
+  return { refresh, stop: () => job.stop() };
 }

@@ -16,6 +16,7 @@ import {
 import { nanos, type NatsConnection } from '@nats-io/transport-node';
 import type pg from 'pg';
 import type { StreamSettings } from '../core/bus.ts';
+import { withTransaction } from '../core/db.ts';
 import type { EventEnvelope } from '../core/events.ts';
 import type { Logger } from '../core/log.ts';
 import type { Metrics } from '../core/metrics.ts';
@@ -139,10 +140,7 @@ export async function startIngestWorker(options: IngestWorkerOptions): Promise<I
       else readings.push(...messageReadings);
     }
 
-    const client = await pool.connect();
-    let committed: CommittedBatch;
-    try {
-      await client.query('BEGIN');
+    const written = await withTransaction(pool, async (client): Promise<Omit<CommittedBatch, 'committedAt'>> => {
       const stored = await storeReadings(client, readings);
       const events: EventEnvelope[] = [];
       if (stored.length > 0) {
@@ -154,14 +152,9 @@ export async function startIngestWorker(options: IngestWorkerOptions): Promise<I
       }
       await writeOutboxEvents(client, events);
       await recordDeadLetters(client, deadLetters);
-      await client.query('COMMIT');
-      committed = { messages: batch.length, messageIds: batch.map((message) => message.headers?.get('Nats-Msg-Id') ?? ''), readings: readings.length, stored: stored.length, deadLetters: deadLetters.length, events, committedAt: new Date() };
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+      return { messages: batch.length, messageIds: batch.map((message) => message.headers?.get('Nats-Msg-Id') ?? ''), readings: readings.length, stored: stored.length, deadLetters: deadLetters.length, events };
+    });
+    const committed: CommittedBatch = { ...written, committedAt: new Date() };
 
     stats.stored += committed.stored;
     stats.duplicates += committed.readings - committed.stored;

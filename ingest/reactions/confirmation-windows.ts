@@ -7,8 +7,10 @@
 // confirmation that reaches the planned quantity is `final`: the operation completes, and with its
 // last operation the order (OPERATION_STATUS postings, OrderStatusChanged).
 import type pg from 'pg';
+import { withTransaction, type Queryable } from '../../core/db.ts';
 import { createEvent } from '../../core/events.ts';
 import type { Logger } from '../../core/log.ts';
+import { startPeriodicJob } from '../../core/periodic.ts';
 import { writeOutboxEvents } from '../../core/outbox.ts';
 import { postingPayload } from '../../core/postings.ts';
 import { deterministicId } from '../deterministic-id.ts';
@@ -59,10 +61,9 @@ interface WindowFigures {
   readingIds: string[];
 }
 
-type Db = Pick<pg.PoolClient, 'query'>;
 
 /** Counter deltas (reset-safe) and state seconds of a work cell in [from, to). */
-async function windowFigures(db: Db, workCellId: string, from: Date, to: Date): Promise<WindowFigures> {
+async function windowFigures(db: Queryable, workCellId: string, from: Date, to: Date): Promise<WindowFigures> {
   const [counts, states] = await Promise.all([
     db.query<{ kind: string; made: number; reading_ids: string[] }>(
       `WITH counter AS (
@@ -104,11 +105,9 @@ export function startConfirmationWindows(options: ConfirmationWindowsOptions): C
   const windowMs = windowSeconds * 1_000;
   const graceMs = (options.graceSeconds ?? CONFIRMATION_GRACE_SECONDS) * 1_000;
 
-  const confirmOperation = async (operationId: string, now: Date): Promise<number> => {
-    const client = await pool.connect();
-    let written = 0;
-    try {
-      await client.query('BEGIN');
+  const confirmOperation = (operationId: string, now: Date): Promise<number> =>
+    withTransaction(pool, async (client) => {
+      let written = 0;
       // one confirmer per operation at a time, whichever process runs it
       await client.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 4711006))`, [operationId]);
       const { rows } = await client.query<OperationRow>(
@@ -121,10 +120,7 @@ export function startConfirmationWindows(options: ConfirmationWindowsOptions): C
         [operationId],
       );
       const operation = rows[0];
-      if (!operation) {
-        await client.query('COMMIT');
-        return 0;
-      }
+      if (!operation) return 0;
       let confirmedYield = Number(operation.confirmed_yield);
       const planned = Number(operation.planned_quantity);
       let windowStart = operation.confirmed_until ?? new Date(Math.floor(operation.actual_start_at.getTime() / windowMs) * windowMs);
@@ -177,15 +173,8 @@ export function startConfirmationWindows(options: ConfirmationWindowsOptions): C
         }
         windowStart = windowEnd;
       }
-      await client.query('COMMIT');
       return written;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
-  };
+    });
 
   const closeWindows = async (now = new Date()): Promise<number> => {
     const { rows } = await pool.query<{ id: string }>(`SELECT id FROM orders.operation WHERE status = 'IN_PROGRESS' AND actual_start_at IS NOT NULL ORDER BY actual_start_at`);
@@ -195,28 +184,18 @@ export function startConfirmationWindows(options: ConfirmationWindowsOptions): C
     return written;
   };
 
-  let running: Promise<unknown> = Promise.resolve();
-  const timer = setInterval(() => {
-    running = running.then(() => closeWindows()).catch((error: unknown) => log.warn({ err: error }, 'confirming windows failed'));
-  }, options.intervalMs ?? CONFIRMATION_JOB_INTERVAL_MS);
-  timer.unref();
-  return {
-    closeWindows,
-    async stop() {
-      clearInterval(timer);
-      await running;
-    },
-  };
+  const job = startPeriodicJob(() => closeWindows(), { intervalMs: options.intervalMs ?? CONFIRMATION_JOB_INTERVAL_MS, log, failure: 'confirming windows failed' });
+  return { closeWindows, stop: () => job.stop() };
 }
 
 /** The operation reached its planned quantity: complete it, and the order with its last operation. */
-async function completeOperation(db: Db, operation: OperationRow, at: Date): Promise<void> {
+async function completeOperation(db: Queryable, operation: OperationRow, at: Date): Promise<void> {
   await db.query(`UPDATE orders.operation SET status = 'COMPLETED', actual_end_at = $2, updated_at = now() WHERE id = $1`, [operation.id, at]);
-  await postStatus(db as never, { order_id: operation.order_id, erp_order_number: operation.erp_order_number, operation_id: operation.id, sequence: operation.sequence }, 'COMPLETED', at, []);
+  await postStatus(db, { order_id: operation.order_id, erp_order_number: operation.erp_order_number, operation_id: operation.id, sequence: operation.sequence }, 'COMPLETED', at, []);
   const { rows } = await db.query<{ open: string }>(`SELECT count(*)::text AS open FROM orders.operation WHERE order_id = $1 AND status NOT IN ('COMPLETED', 'CANCELLED')`, [operation.order_id]);
   if (rows[0]!.open !== '0') return;
   await db.query(`UPDATE orders.production_order SET status = 'COMPLETED', completed_at = $2, updated_at = now() WHERE id = $1 AND status = 'IN_PROGRESS'`, [operation.order_id, at]);
-  await postStatus(db as never, { order_id: operation.order_id, erp_order_number: operation.erp_order_number, operation_id: null, sequence: null }, 'ORDER_COMPLETED', at, []);
+  await postStatus(db, { order_id: operation.order_id, erp_order_number: operation.erp_order_number, operation_id: null, sequence: null }, 'ORDER_COMPLETED', at, []);
   await writeOutboxEvents(db, [
     createEvent({
       id: deterministicId(`OrderStatusChanged:${operation.order_id}:COMPLETED`),

@@ -8,12 +8,12 @@ import type { EventEnvelope } from '../../core/events.ts';
 import { postingPayload } from '../../core/postings.ts';
 import type pg from 'pg';
 import type { Logger } from '../../core/log.ts';
-import type { Queryable } from '../../core/outbox.ts';
+import { withTransaction, type Queryable } from '../../core/db.ts';
+import { startPeriodicJob } from '../../core/periodic.ts';
 import type { AssetDirectory } from '../asset-directory.ts';
 import { lockAssets } from '../asset-locks.ts';
 import type { ReadingProcessor, StoredReading, TelemetryAsset } from '../pipeline.ts';
 
-type Db = Queryable & { query<R>(text: string, values?: unknown[]): Promise<{ rows: R[] }> };
 
 interface RequestToOpen {
   asset: TelemetryAsset;
@@ -38,7 +38,7 @@ export function createMaintenanceReaction(options: MaintenanceReactionOptions): 
   return {
     name: 'maintenance-reaction',
     async process(readings, { client, assets, raised, log }) {
-      const db = client as Db;
+      const db = client as Queryable;
       const toOpen: RequestToOpen[] = [];
       const lastReading = lastReadingPerAsset(readings);
 
@@ -133,7 +133,7 @@ function lastReadingPerAsset(readings: readonly StoredReading[]): Map<string, Da
 }
 
 /** Insert the request and its notification posting; null when the key was used before. */
-async function openRequest(db: Db, request: RequestToOpen): Promise<string | null> {
+async function openRequest(db: Queryable, request: RequestToOpen): Promise<string | null> {
   const { rows } = await db.query<{ id: string }>(
     `INSERT INTO maintenance.maintenance_request (asset_kind, asset_id, priority, status, reason, downtime_start_at, source_alarm_id, idempotency_key)
      VALUES ($1, $2, $3, 'OPEN', $4, $5, $6, $7)
@@ -191,37 +191,19 @@ export function startDowntimeSweeper(options: { pool: pg.Pool; assets: AssetDire
     );
     if (rows.length === 0) return 0;
     const known = await assets.resolve(rows.map((row) => row.asset_id));
-    let opened = 0;
-    const client = await pool.connect();
-    try {
-      await client.query('BEGIN');
+    const opened = await withTransaction(pool, async (client) => {
       await lockAssets(client, [...known.keys()]);
+      let count = 0;
       for (const interval of rows) {
         const asset = known.get(interval.asset_id);
         if (!asset) continue;
-        const requestId = await openRequest(client as Db, downtimeRequest(asset, interval, downtimeRequestAfterSeconds, now));
-        if (requestId) opened += 1;
+        if (await openRequest(client, downtimeRequest(asset, interval, downtimeRequestAfterSeconds, now))) count += 1;
       }
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+      return count;
+    });
     if (opened > 0) log.info({ requests: opened }, 'maintenance requests opened for silent stopped assets');
     return opened;
   };
-  let running: Promise<unknown> = Promise.resolve();
-  const timer = setInterval(() => {
-    running = running.then(() => sweep()).catch((error: unknown) => log.warn({ err: error }, 'downtime sweep failed'));
-  }, options.intervalMs ?? DOWNTIME_SWEEP_INTERVAL_MS);
-  timer.unref();
-  return {
-    sweep,
-    async stop() {
-      clearInterval(timer);
-      await running;
-    },
-  };
+  const job = startPeriodicJob(() => sweep(), { intervalMs: options.intervalMs ?? DOWNTIME_SWEEP_INTERVAL_MS, log, failure: 'downtime sweep failed' });
+  return { sweep, stop: () => job.stop() };
 }

@@ -6,11 +6,10 @@
 // Runs inside the ingest transaction, after the line-state processor whose events it reads.
 import { createEvent, type EventEnvelope } from '../../core/events.ts';
 import { postingPayload } from '../../core/postings.ts';
-import type { Queryable } from '../../core/outbox.ts';
+import type { Queryable } from '../../core/db.ts';
 import { deterministicId } from '../deterministic-id.ts';
 import type { ReadingProcessor } from '../pipeline.ts';
 
-type Db = Queryable & { query<R>(text: string, values?: unknown[]): Promise<{ rows: R[] }> };
 
 export const OPERATION_EVENT_SOURCE = 'ingest/operation-tracker';
 
@@ -28,7 +27,7 @@ export function createOperationTracker(): ReadingProcessor {
   return {
     name: 'operation-tracker',
     async process(_readings, { client, raised }) {
-      const db = client as Db;
+      const db = client as Queryable;
       const events: EventEnvelope[] = [];
       for (const event of raised) {
         if (event.type !== 'LineStateChanged') continue;
@@ -70,7 +69,7 @@ export function createOperationTracker(): ReadingProcessor {
 
 /** An OPERATION_STATUS posting, keyed by operation (or order) and status, so it is posted once. */
 export async function postStatus(
-  db: Db,
+  db: Queryable,
   target: { order_id: string; erp_order_number: string; operation_id: string | null; sequence: number | null },
   status: 'STARTED' | 'STOPPED' | 'COMPLETED' | 'ORDER_COMPLETED',
   at: Date,

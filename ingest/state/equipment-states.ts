@@ -1,7 +1,7 @@
 // assets.equipment_state as the state detector sees it: the open interval per asset, and applying
 // a change (close the open interval at the change, open the next). The partial unique index
 // "one open interval per asset" backs the per-asset lock (ingest/asset-locks.ts).
-import type pg from 'pg';
+import type { Queryable } from '../../core/db.ts';
 import { createEvent, type EventEnvelope } from '../../core/events.ts';
 import type { AssetKind } from '../../prisma/generated/enums.ts';
 import { deterministicId } from '../deterministic-id.ts';
@@ -9,9 +9,8 @@ import type { OpenInterval, StateChange } from './detector.ts';
 
 export const STATE_EVENT_SOURCE = 'ingest/state-detector';
 
-type Db = Pick<pg.PoolClient, 'query'>;
 
-export async function openIntervals(db: Db, assetIds: readonly string[]): Promise<Map<string, OpenInterval>> {
+export async function openIntervals(db: Queryable, assetIds: readonly string[]): Promise<Map<string, OpenInterval>> {
   const { rows } = await db.query<{ asset_id: string; state: OpenInterval['state']; started_at: Date; reason_code: string | null }>(
     `SELECT asset_id, state, started_at, reason_code FROM assets.equipment_state WHERE asset_id = ANY($1::uuid[]) AND ended_at IS NULL`,
     [assetIds],
@@ -20,7 +19,7 @@ export async function openIntervals(db: Db, assetIds: readonly string[]): Promis
 }
 
 /** The order in progress on each line (the newest started, if several), for the event. */
-export async function ordersInProgress(db: Db, lineIds: readonly string[]): Promise<Map<string, string>> {
+export async function ordersInProgress(db: Queryable, lineIds: readonly string[]): Promise<Map<string, string>> {
   if (lineIds.length === 0) return new Map();
   const { rows } = await db.query<{ line_id: string; id: string }>(
     `SELECT DISTINCT ON (line_id) line_id, id FROM orders.production_order
@@ -38,7 +37,7 @@ export interface StateAsset {
 }
 
 /** Write one change and return its LineStateChanged event (id derived from asset, state and time). */
-export async function applyStateChange(db: Db, asset: StateAsset, change: StateChange, orderId: string | null): Promise<EventEnvelope<'LineStateChanged'>> {
+export async function applyStateChange(db: Queryable, asset: StateAsset, change: StateChange, orderId: string | null): Promise<EventEnvelope<'LineStateChanged'>> {
   const since = change.time.toISOString();
   const event = createEvent({
     id: deterministicId(`LineStateChanged:${asset.id}:${since}:${change.state}`),

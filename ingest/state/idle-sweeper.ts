@@ -3,7 +3,9 @@
 // hence this periodic sweep. (Assets with a STATE tag are trusted to report IDLE themselves; a
 // sweep there would flap against the PLC's RUNNING heartbeats.)
 import type pg from 'pg';
+import { withTransaction } from '../../core/db.ts';
 import type { Logger } from '../../core/log.ts';
+import { startPeriodicJob } from '../../core/periodic.ts';
 import { writeOutboxEvents } from '../../core/outbox.ts';
 import type { AssetDirectory } from '../asset-directory.ts';
 import { lockAssets } from '../asset-locks.ts';
@@ -55,10 +57,7 @@ export function startIdleSweeper(options: IdleSweeperOptions): IdleSweeper {
     const { rows } = await pool.query<{ asset_id: string }>(IDLE_CANDIDATES, [now, cutoff]);
     if (rows.length === 0) return 0;
     const known = await assets.resolve(rows.map((row) => row.asset_id));
-    const client = await pool.connect();
-    let changed = 0;
-    try {
-      await client.query('BEGIN');
+    const changed = await withTransaction(pool, async (client) => {
       const ids = [...known.keys()].sort();
       await lockAssets(client, ids);
       // re-read under the lock: a batch may have changed the state since the query above
@@ -71,30 +70,14 @@ export function startIdleSweeper(options: IdleSweeperOptions): IdleSweeper {
         if (interval?.state !== 'RUNNING' || interval.startedAt > cutoff) continue;
         const since = new Date(Math.max(interval.startedAt.getTime() + 1, cutoff.getTime()));
         events.push(await applyStateChange(client, asset, { state: 'IDLE', reasonCode: 'NO_COUNTS', time: since, readingId: '', previousState: 'RUNNING' }, orders.get(asset.lineId) ?? null));
-        changed += 1;
       }
       await writeOutboxEvents(client, events);
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+      return events.length;
+    });
     if (changed > 0) log.info({ assets: changed }, 'assets without counts became idle');
     return changed;
   };
 
-  let running: Promise<unknown> = Promise.resolve();
-  const timer = setInterval(() => {
-    running = running.then(() => sweep()).catch((error: unknown) => log.warn({ err: error }, 'idle sweep failed'));
-  }, options.intervalMs ?? DEFAULT_IDLE_SWEEP_INTERVAL_MS);
-  timer.unref();
-  return {
-    sweep,
-    async stop() {
-      clearInterval(timer);
-      await running;
-    },
-  };
+  const job = startPeriodicJob(() => sweep(), { intervalMs: options.intervalMs ?? DEFAULT_IDLE_SWEEP_INTERVAL_MS, log, failure: 'idle sweep failed' });
+  return { sweep, stop: () => job.stop() };
 }
