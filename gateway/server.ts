@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createGatewayRuntime, type GatewayPlugin } from '@graphql-hive/gateway-runtime';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { unifiedGraphHandler } from '@graphql-hive/router-runtime';
 import { Registry } from 'prom-client';
 import { remoteKeySet } from '../core/auth.ts';
@@ -22,6 +23,9 @@ import { useInternalSignature } from './plugins/useInternalSignature.ts';
 import { useLimits } from './plugins/useLimits.ts';
 import { useMetrics } from './plugins/useMetrics.ts';
 import { useSandbox } from './plugins/useSandbox.ts';
+import { useSubscriptions } from './plugins/useSubscriptions.ts';
+import { createEventFeed } from './subscriptions/event-feed.ts';
+import { createLiveSubscriptions } from './subscriptions/live-subscriptions.ts';
 import { subgraphCheck } from './readiness.ts';
 import { createRequestIds } from './request-ids.ts';
 import { operationsRoutes } from './routes.ts';
@@ -55,6 +59,13 @@ export interface GatewayOptions {
   host?: string;
   /** @default 10_000 // 10 seconds */
   shutdownGraceMs?: number;
+  /**
+   * The NATS connection subscriptions read domain events from (STREAM_DOMAIN_EVENTS, with
+   * SUBJECT_PREFIX). Without it, subscribing answers UNAVAILABLE.
+   */
+  bus?: NatsConnection;
+  /** Events one subscriber may have waiting before it is closed as too slow. @default 1_000 */
+  subscriberQueueCapacity?: number;
 }
 
 export interface RunningGateway {
@@ -82,6 +93,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const auth = { tokens, ...(config.JWT_JWKS_URL ? { keySet: remoteKeySet(config.JWT_JWKS_URL) } : {}) };
   const callers = createCallerRegistry();
   const requestIds = createRequestIds();
+  const feed = options.bus ? createEventFeed({ connection: options.bus, stream: config.STREAM_DOMAIN_EVENTS, subjectPrefix: config.SUBJECT_PREFIX, log }) : undefined;
+  const subscriptions = createLiveSubscriptions({ feed, callers, log, registry, ...(options.subscriberQueueCapacity ? { queueCapacity: options.subscriberQueueCapacity } : {}) });
 
   // Order matters: masking sees every result before metrics counts its codes, and metrics wraps
   // the subgraph executor outermost so it sees timeouts too.
@@ -99,6 +112,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     }),
     useInternalSignature({ secret: config.INTERNAL_SECRET, callers }),
     useMetrics({ registry }),
+    useSubscriptions(subscriptions),
   ];
   const runtime = createGatewayRuntime({
     supergraph: supergraphSdl,
@@ -118,6 +132,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   });
 
   keepSignalsForClose();
+  // HTTP requests load the unified schema on demand, but graphql-ws operations do not (they meet a
+  // null schema), so load it before the first socket can connect.
+  await runtime.getSchema();
 
   const routes = operationsRoutes({ registry, checks: [...Object.entries(subgraphUrls).map(([name, url]) => subgraphCheck(name, url, config.INTERNAL_SECRET)), ...(options.readinessChecks ?? [])] });
   let stopping = false;
@@ -142,6 +159,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   } catch (error) {
     // The port is taken (or the host wrong): release what was built before saying so.
     await websocket.close();
+    await feed?.close();
     await runtime.dispose();
     throw error;
   }
@@ -154,8 +172,12 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     stopping = true;
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
+    // Subscriptions first: their queued events go out, then the sockets close with 1001.
+    const grace = options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS;
+    await subscriptions.drain(grace);
+    await feed?.close();
     await websocket.close();
-    const fuse = setTimeout(() => server.closeAllConnections(), options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS);
+    const fuse = setTimeout(() => server.closeAllConnections(), grace);
     fuse.unref();
     await closed;
     clearTimeout(fuse);

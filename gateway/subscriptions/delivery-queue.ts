@@ -9,6 +9,8 @@ export interface DeliveryQueue<T> extends AsyncIterableIterator<T> {
   end(): void;
   /** How many events wait. */
   readonly size: number;
+  /** Stop at once: queued events are dropped. */
+  return(): Promise<IteratorResult<T>>;
 }
 
 export interface DeliveryQueueOptions {

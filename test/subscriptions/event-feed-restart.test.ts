@@ -2,12 +2,7 @@
 // the same port and store: a listener registered before the restart gets events published after
 // it, without registering again.
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { connectBus, ensureStreams } from '../../core/bus.ts';
@@ -15,36 +10,9 @@ import { createEvent, eventSubject } from '../../core/events.ts';
 import { silentLogger } from '../../core/log.ts';
 import { createEventFeed, type EventFeed } from '../../gateway/subscriptions/event-feed.ts';
 import { testStreamSettings } from '../support/bus.ts';
+import { startPrivateNats, type PrivateNats } from '../support/private-nats.ts';
 
 jest.setTimeout(90_000);
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-async function startServer(port: number, storeDir: string): Promise<ChildProcess> {
-  const child = spawn('/usr/sbin/nats-server', ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir], { stdio: 'ignore' });
-  for (let attempt = 0; attempt < 100; attempt++) {
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = net.connect(port, '127.0.0.1', () => resolve(socket.destroy() === socket));
-      socket.once('error', () => resolve(false));
-    });
-    if (open) return child;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error('private nats-server did not start');
-}
-
-async function stopServer(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  await exited;
-}
 
 const lineState = () =>
   createEvent({
@@ -56,25 +24,20 @@ const lineState = () =>
 
 describe('gateway event feed across a NATS restart', () => {
   const settings = testStreamSettings('feed_restart');
-  let storeDir: string;
-  let port: number;
-  let server: ChildProcess;
+  let nats: PrivateNats;
   let connection: NatsConnection;
   let feed: EventFeed;
 
   beforeAll(async () => {
-    storeDir = await mkdtemp(path.join(tmpdir(), 'feed-nats-'));
-    port = await freePort();
-    server = await startServer(port, storeDir);
-    connection = await connectBus({ url: `nats://127.0.0.1:${port}`, name: 'test-feed-restart', log: silentLogger });
+    nats = await startPrivateNats();
+    connection = await connectBus({ url: nats.url, name: 'test-feed-restart', log: silentLogger });
     await ensureStreams(connection, settings, silentLogger);
     feed = createEventFeed({ connection, stream: settings.STREAM_DOMAIN_EVENTS, subjectPrefix: settings.SUBJECT_PREFIX, log: silentLogger });
   });
   afterAll(async () => {
     await feed.close();
     await connection.close();
-    await stopServer(server);
-    await rm(storeDir, { recursive: true, force: true });
+    await nats.remove();
   });
 
   it('event feed - keeps delivering after nats-server restarts, without the listener registering again', async () => {
@@ -88,8 +51,7 @@ describe('gateway event feed across a NATS restart', () => {
     await publish(before);
     await waitFor(() => seen.includes(before.id));
 
-    await stopServer(server);
-    server = await startServer(port, storeDir);
+    await nats.restart();
     const after = lineState();
     // The client publishes once it has reconnected; retry until the stream takes it.
     await waitFor(() => publish(after).then(() => true, () => false));

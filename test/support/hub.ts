@@ -8,7 +8,8 @@ import { openDatabase, type Database } from '../../core/db.ts';
 import { silentLogger } from '../../core/log.ts';
 import { migrate } from '../../core/migrations.ts';
 import { startSubgraph, type RunningSubgraph } from '../../core/graphql/subgraph.ts';
-import { startGateway, type RunningGateway } from '../../gateway/server.ts';
+import type { StreamSettings } from '../../core/bus.ts';
+import { startGateway, type GatewayOptions, type RunningGateway } from '../../gateway/server.ts';
 import { seedDemoPlant } from '../../prisma/seed.ts';
 import { allSubgraphs } from '../../subgraphs/index.ts';
 import { createTestDatabase } from './database.ts';
@@ -33,16 +34,34 @@ export interface HubUnderTest {
   stop(): Promise<void>;
 }
 
-export async function startHubUnderTest(label: string, options: { bus?: NatsConnection } = {}): Promise<HubUnderTest> {
+export interface HubOptions {
+  /** Given to the subgraphs and the gateway (subscriptions read domain events through it). */
+  bus?: NatsConnection;
+  /** The test's own stream names and subject prefix (test/support/bus.ts testStreamSettings). */
+  streams?: Pick<StreamSettings, 'STREAM_TELEMETRY' | 'STREAM_DOMAIN_EVENTS' | 'STREAM_DLQ' | 'SUBJECT_PREFIX'>;
+  /** Passed on to startGateway. */
+  gateway?: Pick<GatewayOptions, 'subscriberQueueCapacity' | 'shutdownGraceMs'>;
+}
+
+export async function startHubUnderTest(label: string, options: HubOptions = {}): Promise<HubUnderTest> {
   const testDatabase = await createTestDatabase(label);
-  const config = loadConfig({ NODE_ENV: 'test', JWT_SECRET: TEST_JWT_SECRET, INTERNAL_SECRET: TEST_INTERNAL_SECRET, GATEWAY_PORT: '0', SUBGRAPH_BASE_PORT: '0' });
+  const streams = options.streams
+    ? { STREAM_TELEMETRY: options.streams.STREAM_TELEMETRY, STREAM_DOMAIN_EVENTS: options.streams.STREAM_DOMAIN_EVENTS, STREAM_DLQ: options.streams.STREAM_DLQ, SUBJECT_PREFIX: options.streams.SUBJECT_PREFIX }
+    : {};
+  const config = loadConfig({ NODE_ENV: 'test', JWT_SECRET: TEST_JWT_SECRET, INTERNAL_SECRET: TEST_INTERNAL_SECRET, GATEWAY_PORT: '0', SUBGRAPH_BASE_PORT: '0', ...streams });
   const database = openDatabase({ url: testDatabase.url, poolMax: 8, log: silentLogger });
   await migrate({ pool: database.pool, log: silentLogger });
   await seedDemoPlant(database.prisma);
   const running = await Promise.all(
     allSubgraphs.map((definition) => startSubgraph(definition, { port: 0, database, internalSecret: config.INTERNAL_SECRET, log: silentLogger, bus: options.bus })),
   );
-  const gateway = await startGateway({ config, port: 0, subgraphUrls: Object.fromEntries(running.map((subgraph) => [subgraph.name, subgraph.url])) });
+  const gateway = await startGateway({
+    config,
+    port: 0,
+    subgraphUrls: Object.fromEntries(running.map((subgraph) => [subgraph.name, subgraph.url])),
+    ...(options.bus ? { bus: options.bus } : {}),
+    ...options.gateway,
+  });
 
   const token = (identity: Identity) =>
     signDevelopmentToken({ ...identity, subject: `test-${identity.role}`, secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE });
