@@ -84,6 +84,42 @@ export const eventCatalog = {
       }),
     },
   },
+  // Quality (issue 7): a threshold crossing on a tag that measures a quality characteristic opens
+  // an inspection lot and a hold on the order (and its material lot); the decision releases it.
+  InspectionLotOpened: {
+    domain: 'quality',
+    subjectType: 'inspection_lot_opened',
+    versions: {
+      1: z.object({
+        inspectionLotId: id,
+        orderId: id.nullable(),
+        materialLotId: id.nullable(),
+        characteristicId: id,
+        characteristicCode: z.string().min(1),
+        assetId: id,
+        lineId: id,
+        siteId: id,
+        origin: z.enum(['THRESHOLD', 'SCHEDULED', 'MANUAL']),
+        holdId: id.nullable(),
+        openedAt: timestamp,
+      }),
+    },
+  },
+  InspectionLotDecided: {
+    domain: 'quality',
+    subjectType: 'inspection_lot_decided',
+    versions: {
+      1: z.object({
+        inspectionLotId: id,
+        orderId: id.nullable(),
+        materialLotId: id.nullable(),
+        decision: z.enum(['ACCEPTED', 'REJECTED']),
+        nonconformanceId: id.nullable(),
+        releasedHoldIds: z.array(id),
+        decidedAt: timestamp,
+      }),
+    },
+  },
   // Raised from the outbox when postings are written, so ERP adapters pull (and acknowledge) at
   // once instead of polling; the postings themselves stay in integration.erp_posting.
   ErpPostingsAvailable: {

@@ -5,7 +5,10 @@
 // PRODUCTION_CONFIRMATION posting per (operation, window), keyed by both, so recomputing a window
 // (a second process, a replayed stream) posts nothing twice. Empty windows are not posted. The
 // confirmation that reaches the planned quantity is `final`: the operation completes, and with its
-// last operation the order (OPERATION_STATUS postings, OrderStatusChanged).
+// last operation the order (OPERATION_STATUS postings, OrderStatusChanged) — unless the order has an
+// undecided inspection lot or an active quality hold (reactions/quality.ts): then the final
+// confirmation is posted but the completion waits, and the first run of this job after the decision
+// completes the operation (and the order) at the decision time.
 import type pg from 'pg';
 import { withTransaction, type Queryable } from '../../core/db.ts';
 import { createEvent } from '../../core/events.ts';
@@ -15,6 +18,7 @@ import { writeOutboxEvents } from '../../core/outbox.ts';
 import { postingPayload } from '../../core/postings.ts';
 import { deterministicId } from '../deterministic-id.ts';
 import { postStatus } from './operations.ts';
+import { isOrderHeld } from './quality.ts';
 
 export const CONFIRMATION_GRACE_SECONDS = 10; // late readings of a window still count
 const CONFIRMATION_JOB_INTERVAL_MS = 5_000;
@@ -49,6 +53,8 @@ interface OperationRow {
   actual_start_at: Date;
   confirmed_until: Date | null;
   confirmed_yield: string;
+  /** window end of the operation's final confirmation, once there is one */
+  final_window_end: Date | null;
 }
 
 interface WindowFigures {
@@ -114,13 +120,20 @@ export function startConfirmationWindows(options: ConfirmationWindowsOptions): C
         `SELECT op.id, op.sequence, op.order_id, o.erp_order_number, o.customer_id, o.line_id, op.work_cell_id, op.erp_work_center,
                 op.planned_quantity::text, op.unit, op.actual_start_at,
                 (SELECT max(window_end) FROM orders.confirmation c WHERE c.operation_id = op.id) AS confirmed_until,
-                (SELECT coalesce(sum(yield_quantity), 0)::text FROM orders.confirmation c WHERE c.operation_id = op.id) AS confirmed_yield
+                (SELECT coalesce(sum(yield_quantity), 0)::text FROM orders.confirmation c WHERE c.operation_id = op.id) AS confirmed_yield,
+                (SELECT max(window_end) FROM orders.confirmation c WHERE c.operation_id = op.id AND c.final) AS final_window_end
            FROM orders.operation op JOIN orders.production_order o ON o.id = op.order_id
           WHERE op.id = $1 AND op.status = 'IN_PROGRESS' AND op.work_cell_id IS NOT NULL AND op.actual_start_at IS NOT NULL`,
         [operationId],
       );
       const operation = rows[0];
       if (!operation) return 0;
+      if (operation.final_window_end) {
+        // finally confirmed while the order was held: it completes once the inspection is decided
+        if (await isOrderHeld(client, operation.order_id)) return 0;
+        await completeOperation(client, operation, await releasedAt(client, operation.order_id, operation.final_window_end));
+        return 0;
+      }
       let confirmedYield = Number(operation.confirmed_yield);
       const planned = Number(operation.planned_quantity);
       let windowStart = operation.confirmed_until ?? new Date(Math.floor(operation.actual_start_at.getTime() / windowMs) * windowMs);
@@ -166,7 +179,9 @@ export function startConfirmationWindows(options: ConfirmationWindowsOptions): C
             written += 1;
             confirmedYield += figures.good;
             if (final) {
-              await completeOperation(client, operation, windowEnd);
+              // an undecided inspection lot or an active quality hold: completion waits for the decision
+              if (await isOrderHeld(client, operation.order_id)) log.info({ operationId: operation.id, orderId: operation.order_id }, 'final confirmation posted; completion waits for the inspection decision');
+              else await completeOperation(client, operation, windowEnd);
               break;
             }
           }
@@ -186,6 +201,21 @@ export function startConfirmationWindows(options: ConfirmationWindowsOptions): C
 
   const job = startPeriodicJob(() => closeWindows(), { intervalMs: options.intervalMs ?? CONFIRMATION_JOB_INTERVAL_MS, log, failure: 'confirming windows failed' });
   return { closeWindows, stop: () => job.stop() };
+}
+
+/**
+ * When a completion that waited for an inspection decision happens: the last decision or hold
+ * release of the order, or the final window's end if that is later. Both are stored, so running the
+ * job again (or in another process) gives the same time and the same status postings.
+ */
+async function releasedAt(db: Queryable, orderId: string, finalWindowEnd: Date): Promise<Date> {
+  const { rows } = await db.query<{ at: Date }>(
+    `SELECT greatest($2::timestamptz,
+                     (SELECT max(decided_at) FROM quality.inspection_lot WHERE order_id = $1),
+                     (SELECT max(released_at) FROM quality.quality_hold WHERE order_id = $1)) AS at`,
+    [orderId, finalWindowEnd],
+  );
+  return rows[0]!.at;
 }
 
 /** The operation reached its planned quantity: complete it, and the order with its last operation. */

@@ -8,6 +8,7 @@ import { parseId } from '../../core/graphql/input.ts';
 import { NotFoundError } from '../../core/errors.ts';
 import type { Characteristic, InspectionLot, InspectionPlan, InspectionPlanCharacteristic, InspectionResult, Nonconformance, QualityHold } from '../../prisma/generated/client.ts';
 import type { QualityLoaders } from './loaders.ts';
+import { decideInspectionLot } from './commands.ts';
 import { listCharacteristics, listHolds, listInspectionLots, listInspectionPlans, listNonconformances } from './service.ts';
 
 type Context = SubgraphContext<QualityLoaders>;
@@ -30,6 +31,14 @@ export const qualityResolvers = {
     inspectionPlans: (_: unknown, args: PageArguments, { prisma }: Context) => listInspectionPlans(prisma, args),
     qualityHolds: (_: unknown, args: ListArguments, { prisma }: Context) => listHolds(prisma, args.filter, args),
     nonconformances: (_: unknown, args: ListArguments, { prisma }: Context) => listNonconformances(prisma, args.filter, args),
+  },
+  Mutation: {
+    decideInspectionLot: async (_: unknown, { idempotencyKey, ...input }: { idempotencyKey: string } & Record<string, unknown>, { prisma, caller, loaders }: Context) => {
+      const { inspectionLotId, nonconformanceId, replayed } = await decideInspectionLot(prisma, caller, input, idempotencyKey);
+      const inspectionLot = await loaders.inspectionLotById.load(inspectionLotId);
+      if (!inspectionLot) throw new NotFoundError('inspection lot', inspectionLotId);
+      return { inspectionLot, nonconformance: nonconformanceId ? await loaders.nonconformanceById.load(nonconformanceId) : null, replayed };
+    },
   },
   Characteristic: {
     __resolveReference: ({ id }: { id: string }, { loaders }: Context) => loaders.characteristicById.load(id),
