@@ -1,6 +1,6 @@
 // `npm run start:gateway`: the gateway as a process of its own, in front of subgraphs that run
 // elsewhere (SUBGRAPH_URLS, or the default ports on 127.0.0.1). /readyz also checks PostgreSQL and
-// NATS when DATABASE_URL / NATS_URL are set.
+// NATS when DATABASE_URL / NATS_URL are set; subscriptions need NATS_URL.
 import type { NatsConnection } from '@nats-io/transport-node';
 import { connectBus } from '../core/bus.ts';
 import { openDatabase, type Database } from '../core/db.ts';
@@ -21,7 +21,8 @@ if (config.NATS_URL) {
   bus = await connectBus({ url: config.NATS_URL, name: 'plantgraph-gateway', log });
   checks.push(natsCheck(bus));
 }
-const gateway = await startGateway({ config, log, registry: createMetrics().registry, subgraphUrls: config.SUBGRAPH_URLS, readinessChecks: checks });
+// Subscriptions read domain events from NATS; without NATS_URL they answer UNAVAILABLE.
+const gateway = await startGateway({ config, log, registry: createMetrics().registry, subgraphUrls: config.SUBGRAPH_URLS, readinessChecks: checks, ...(bus ? { bus } : {}) });
 stopOnSignal(async () => {
   await gateway.close();
   await bus?.drain();

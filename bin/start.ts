@@ -50,6 +50,7 @@ try {
     registry: platform.metrics.registry,
     subgraphUrls: Object.fromEntries(subgraphs.map((subgraph) => [subgraph.name, subgraph.url])),
     readinessChecks: [databaseCheck(platform.database.pool), natsCheck(platform.bus)],
+    bus: platform.bus,
   });
   stack.push(() => gateway.close());
   registerIntegrationMetrics(platform.metrics.registry, platform.database.prisma);

@@ -46,8 +46,9 @@ export function createDeliveryQueue<T>(options: DeliveryQueueOptions): DeliveryQ
         return true;
       }
       if (waiting.length >= options.capacity) {
-        close();
+        // the overflow is known before onClose runs, so whoever closes knows why
         options.onOverflow();
+        close();
         return false;
       }
       waiting.push(value);

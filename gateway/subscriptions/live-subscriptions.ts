@@ -54,7 +54,7 @@ export interface LiveSubscriptions {
 }
 
 interface Subscriber {
-  queue: DeliveryQueue<Promise<ExecutionResult | null>>;
+  queue: DeliveryQueue<ExecutionResult>;
   /** Ends the subscription: delivers what is queued first unless `reason` cuts it off. */
   end(reason?: SubscriptionEndReason): void;
   finished: Promise<void>;
@@ -183,16 +183,30 @@ export function createLiveSubscriptions(options: LiveSubscriptionsOptions): Live
     const socket = (args.contextValue as { socket?: ClosableSocket }).socket;
 
     let endReason: SubscriptionEndReason | undefined;
+    // Finished when the transport has taken the last result (or the socket was closed on it),
+    // not when the queue closes: a shutdown waits for the event still being resolved.
     let finish!: () => void;
     const finished = new Promise<void>((resolve) => (finish = resolve));
+    // Resolutions run concurrently but reach the queue in event order. Only resolved results count
+    // against the queue's capacity: a burst the gateway is still resolving is not the client's fault.
+    const resolving: Promise<ExecutionResult | null>[] = [];
+    let ending = false;
+    async function forwardResolved(): Promise<void> {
+      while (resolving.length > 0) {
+        const result = await resolving[0];
+        resolving.shift();
+        if (result && !queue.offer(result)) return;
+      }
+      if (ending) queue.end();
+    }
     const offer = (fed: FedEvent) => {
       if (!gate(fed.event as EventEnvelope)) return;
       for (const entityId of source.entityIds(fed.event as never)) {
-        const resolution = resolveShared(`${fed.event.id}|${entityId}|${groupKey}`, () => resolveEntity(query, args, execute, fed, entityId));
-        if (!queue.offer(resolution)) return;
+        resolving.push(resolveShared(`${fed.event.id}|${entityId}|${groupKey}`, () => resolveEntity(query, args, execute, fed, entityId)));
+        if (resolving.length === 1) void forwardResolved();
       }
     };
-    const queue = createDeliveryQueue<Promise<ExecutionResult | null>>({
+    const queue = createDeliveryQueue<ExecutionResult>({
       capacity,
       onOverflow: () => subscriber.end('slowConsumer'),
       onClose: () => cleanUp(),
@@ -221,9 +235,11 @@ export function createLiveSubscriptions(options: LiveSubscriptionsOptions): Live
         log.info({ field: query.field, subject: caller?.sub, reason: endReason }, `subscription ended: ${end.reason}`);
         // Over WebSocket the connection closes with the reason (all of its operations share the
         // token); over SSE the stream's last result is the error.
-        socket?.close(end.code, end.reason);
+        if (socket) {
+          socket.close(end.code, end.reason);
+          finish();
+        }
       }
-      finish();
     }
 
     const subscriber: Subscriber = {
@@ -235,7 +251,8 @@ export function createLiveSubscriptions(options: LiveSubscriptionsOptions): Live
           ended.inc({ reason });
         }
         if (reason === 'slowConsumer' || reason === 'tokenExpired') void queue.return();
-        else queue.end();
+        else if (resolving.length === 0) queue.end();
+        else ending = true; // forwardResolved ends the queue after the last resolution
       },
     };
     subscribers.add(subscriber);
@@ -246,7 +263,7 @@ export function createLiveSubscriptions(options: LiveSubscriptionsOptions): Live
         try {
           for await (const fed of feed.replay(source.eventType, start)) {
             // A replay does not overrun the subscriber's queue: it waits for the client.
-            while (queue.size >= capacity / 2 && !cleanedUp) await delay(10);
+            while (queue.size + resolving.length >= capacity / 2 && !cleanedUp) await delay(10);
             if (cleanedUp) return;
             offer(fed);
             replayedUpTo = Math.max(replayedUpTo, fed.sequence);
@@ -262,25 +279,22 @@ export function createLiveSubscriptions(options: LiveSubscriptionsOptions): Live
     let endAnnounced = false;
     const results: AsyncIterableIterator<ExecutionResult> = {
       async next() {
-        while (true) {
-          const step = await queue.next();
-          if (step.done) {
-            if (endReason && !socket && !endAnnounced) {
-              endAnnounced = true;
-              const end = SubscriptionEnd[endReason];
-              return { done: false, value: errorResult(end.errorCode, `${end.reason}; the subscription ended`) };
-            }
-            return { done: true, value: undefined };
-          }
-          const result = await step.value;
-          if (result) {
-            delivered.inc({ field: query.field });
-            return { done: false, value: result };
-          }
+        const step = await queue.next();
+        if (!step.done) {
+          delivered.inc({ field: query.field });
+          return step;
         }
+        if (endReason && !socket && !endAnnounced) {
+          endAnnounced = true;
+          const end = SubscriptionEnd[endReason];
+          return { done: false, value: errorResult(end.errorCode, `${end.reason}; the subscription ended`) };
+        }
+        finish();
+        return { done: true, value: undefined };
       },
       async return() {
         await queue.return();
+        finish();
         return { done: true, value: undefined };
       },
       [Symbol.asyncIterator]() {

@@ -39,6 +39,8 @@ export interface HubOptions {
   bus?: NatsConnection;
   /** The test's own stream names and subject prefix (test/support/bus.ts testStreamSettings). */
   streams?: Pick<StreamSettings, 'STREAM_TELEMETRY' | 'STREAM_DOMAIN_EVENTS' | 'STREAM_DLQ' | 'SUBJECT_PREFIX'>;
+  /** Configuration variables to set besides the test defaults (e.g. gateway limits). */
+  config?: Record<string, string>;
   /** Passed on to startGateway. */
   gateway?: Pick<GatewayOptions, 'subscriberQueueCapacity' | 'shutdownGraceMs'>;
 }
@@ -48,7 +50,7 @@ export async function startHubUnderTest(label: string, options: HubOptions = {})
   const streams = options.streams
     ? { STREAM_TELEMETRY: options.streams.STREAM_TELEMETRY, STREAM_DOMAIN_EVENTS: options.streams.STREAM_DOMAIN_EVENTS, STREAM_DLQ: options.streams.STREAM_DLQ, SUBJECT_PREFIX: options.streams.SUBJECT_PREFIX }
     : {};
-  const config = loadConfig({ NODE_ENV: 'test', JWT_SECRET: TEST_JWT_SECRET, INTERNAL_SECRET: TEST_INTERNAL_SECRET, GATEWAY_PORT: '0', SUBGRAPH_BASE_PORT: '0', ...streams });
+  const config = loadConfig({ NODE_ENV: 'test', JWT_SECRET: TEST_JWT_SECRET, INTERNAL_SECRET: TEST_INTERNAL_SECRET, GATEWAY_PORT: '0', SUBGRAPH_BASE_PORT: '0', ...streams, ...options.config });
   const database = openDatabase({ url: testDatabase.url, poolMax: 8, log: silentLogger });
   await migrate({ pool: database.pool, log: silentLogger });
   await seedDemoPlant(database.prisma);

@@ -27,6 +27,9 @@ export interface TestSubscriber {
   /** The close events seen (code, reason). */
   closes: { code: number; reason: string }[];
   subscribe(query: string, variables?: Record<string, unknown>): TestSubscription;
+  /** Stop reading from the socket (a slow client), and start again. */
+  pause(): void;
+  resume(): void;
   /** Resolves once the server acknowledged the connection. */
   connected(): Promise<void>;
   dispose(): Promise<void>;
@@ -34,6 +37,9 @@ export interface TestSubscriber {
 
 export function createTestSubscriber(url: string, token: string, options: { retryAttempts?: number } = {}): TestSubscriber {
   let acknowledged: () => void;
+  let socket: WebSocket | undefined;
+  // ws keeps its net.Socket here; pausing it stops reading, so the server's writes back up.
+  const tcp = () => (socket as unknown as { _socket: { pause(): void; resume(): void } } | undefined)?._socket;
   const ack = new Promise<void>((resolve) => (acknowledged = resolve));
   const subscriber: TestSubscriber = {
     connections: 0,
@@ -45,7 +51,8 @@ export function createTestSubscriber(url: string, token: string, options: { retr
       lazy: false,
       retryAttempts: options.retryAttempts ?? 0,
       on: {
-        connected: () => {
+        connected: (connected) => {
+          socket = connected as WebSocket;
           subscriber.connections += 1;
           acknowledged();
         },
@@ -56,6 +63,8 @@ export function createTestSubscriber(url: string, token: string, options: { retr
       },
     }),
     connected: () => ack,
+    pause: () => tcp()?.pause(),
+    resume: () => tcp()?.resume(),
     subscribe(query, variables = {}) {
       const waiters: (() => void)[] = [];
       const notify = () => waiters.splice(0).forEach((wake) => wake());
@@ -78,7 +87,7 @@ export function createTestSubscriber(url: string, token: string, options: { retr
             });
           }
           if (subscription.results.length < count) {
-            throw new Error(`got ${subscription.results.length} of ${count} results (completed: ${subscription.completed}, error: ${JSON.stringify(subscription.error)}): ${JSON.stringify(subscription.results)}`);
+            throw new Error(`got ${subscription.results.length} of ${count} results (completed: ${subscription.completed}, error: ${JSON.stringify(subscription.error)}): ${JSON.stringify(subscription.results).slice(0, 500)}`);
           }
           return subscription.results;
         },
