@@ -5,6 +5,13 @@
 // (TRANSFER 311 to WH01) and, with the order's quantity received, shipment readiness for INITECH;
 // a replay of the same readings creates nothing twice; a held order's receipt waits for the decision.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
+import type { AccessClaims } from '../../core/auth.ts';
+import { signInternalToken } from '../../core/internal-auth.ts';
+import { startSubgraph, type RunningSubgraph } from '../../core/graphql/subgraph.ts';
+import { inventorySubgraph } from '../../subgraphs/inventory/index.ts';
+import { ordersSubgraph } from '../../subgraphs/orders/index.ts';
+import { TEST_INTERNAL_SECRET, type GraphQLResponse } from '../support/graph.ts';
 import { silentLogger } from '../../core/log.ts';
 import { postingPayload } from '../../core/postings.ts';
 import { startConfirmationWindows, type ConfirmationWindows } from '../../ingest/reactions/confirmation-windows.ts';
@@ -246,5 +253,38 @@ describe('goods movements: backflush per confirmation, pallet completion → FG 
     await fixture.idle();
     await windows.closeWindows(at(500));
     expect(await snapshot()).toEqual(before);
+  });
+
+  it('the graph shows the order\'s pallets (inventory) and its shipment readiness (orders), the latter to the partner of the order\'s customer', async () => {
+    const options = { port: 0, database: fixture.database, internalSecret: TEST_INTERNAL_SECRET, log: silentLogger };
+    const subgraphs: RunningSubgraph[] = [await startSubgraph(ordersSubgraph, options), await startSubgraph(inventorySubgraph, options)];
+    try {
+      const query = async <T>(subgraph: RunningSubgraph, claims: AccessClaims, text: string) => {
+        const response = await fetch(subgraph.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-request-id': randomUUID(), 'x-plantgraph-internal': await signInternalToken(claims, TEST_INTERNAL_SECRET) },
+          body: JSON.stringify({ query: text, variables: { representations: [{ __typename: 'ProductionOrder', id: orderId }] } }),
+        });
+        return (await response.json()) as GraphQLResponse<T>;
+      };
+      const all = await pallets();
+      const partner = await query<{ _entities: { shipmentReadiness: { status: string; quantity: number; unit: string; readyAt: string; pallets: { id: string }[] }[] }[] }>(
+        subgraphs[0]!,
+        { sub: 'initech-buyer', role: 'partner', customerId },
+        `query($representations: [_Any!]!) { _entities(representations: $representations) { ... on ProductionOrder { shipmentReadiness { status quantity unit readyAt pallets { id } } } } }`,
+      );
+      expect(partner.errors).toBeUndefined();
+      expect(partner.data!._entities[0]!.shipmentReadiness).toEqual([{ status: 'READY', quantity: 180, unit: 'CS', readyAt: at(450).toISOString(), pallets: all.map((p) => ({ id: p.id })) }]);
+
+      const plant = await query<{ _entities: { pallets: { id: string; sscc: string; status: string; quantity: number; lot: { lotNumber: string }; location: { code: string } }[] }[] }>(
+        subgraphs[1]!,
+        { sub: 'planner-1', role: 'planner' },
+        `query($representations: [_Any!]!) { _entities(representations: $representations) { ... on ProductionOrder { pallets { id sscc status quantity lot { lotNumber } location { code } } } } }`,
+      );
+      expect(plant.errors).toBeUndefined();
+      expect(plant.data!._entities[0]!.pallets).toEqual(all.map((p) => ({ id: p.id, sscc: p.sscc, status: 'COMPLETE', quantity: 60, lot: { lotNumber: p.lot_number }, location: { code: 'WH01' } })));
+    } finally {
+      for (const subgraph of subgraphs) await subgraph.stop();
+    }
   });
 });
