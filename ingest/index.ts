@@ -1,5 +1,5 @@
 // The ingest side of a hub process: workers on the TELEMETRY consumer with the line state,
-// threshold, operation-tracking, quality-reaction and maintenance-reaction processors; the confirmation windows job;
+// threshold, operation-tracking, quality-reaction, pallet-reaction and maintenance-reaction processors; the confirmation windows job;
 // the outbox relay that publishes their events; the idle sweep and the rollup job. `npm start`
 // runs it next to the graph; `npm run start:ingest` runs it alone.
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -15,6 +15,7 @@ import { createLineStateProcessor } from './state/processor.ts';
 import { createThresholdProcessor } from './thresholds/processor.ts';
 import { createMaintenanceReaction, startDowntimeSweeper } from './reactions/maintenance.ts';
 import { createOperationTracker } from './reactions/operations.ts';
+import { createPalletReaction } from './reactions/pallets.ts';
 import { createQualityReaction } from './reactions/quality.ts';
 import { startConfirmationWindows } from './reactions/confirmation-windows.ts';
 
@@ -48,6 +49,7 @@ export async function startIngest({ pool, bus, config, log, metrics }: IngestOpt
     createThresholdProcessor(),
     createOperationTracker(),
     createQualityReaction(),
+    createPalletReaction(), // after the quality reaction: a crossing in the same batch holds the receipt
     createMaintenanceReaction({ downtimeRequestAfterSeconds: config.DOWNTIME_REQUEST_AFTER_SECONDS }),
   ];
   const relay = startOutboxRelay({ pool, bus, subjectPrefix: config.SUBJECT_PREFIX, log, onPublished: (count) => metrics.eventsPublished.inc(count) });

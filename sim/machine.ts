@@ -27,6 +27,8 @@ export function seededRandom(seed: number): () => number {
 
 const FAULTS = ['SPINDLE_JAM', 'TOOL_BREAK', 'MOTOR_OVERLOAD', 'DOOR_INTERLOCK', 'MATERIAL_JAM'];
 const COUNTERS = new Set(['COUNTER_GOOD', 'COUNTER_SCRAP', 'COUNTER_REWORK', 'COUNTER']);
+/** Good units per pallet for pallet counters (unit PAL, e.g. the palletizer's pallets_completed): the seed's 60 cases. */
+export const UNITS_PER_PALLET = 60;
 
 interface Drift {
   tag: string;
@@ -88,6 +90,7 @@ export class SimulatedMachine {
       if (tag.kind === 'STATE') readings.push({ tag: tag.name, value: this.reason ? `${this.state}:${this.reason}` : this.state });
       else if (tag.kind === 'COUNTER_GOOD') readings.push(withUnit(tag, this.good));
       else if (tag.kind === 'COUNTER_SCRAP') readings.push(withUnit(tag, this.scrap));
+      else if (tag.kind === 'COUNTER' && tag.unit === 'PAL') readings.push(withUnit(tag, Math.floor(this.good / UNITS_PER_PALLET)));
       else if (COUNTERS.has(tag.kind)) readings.push(withUnit(tag, Math.floor(this.partsMade)));
       else if (tag.kind !== 'ALARM') readings.push(withUnit(tag, round(this.measure(tag))));
     }

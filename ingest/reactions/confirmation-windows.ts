@@ -17,7 +17,9 @@ import { startPeriodicJob } from '../../core/periodic.ts';
 import { writeOutboxEvents } from '../../core/outbox.ts';
 import { postingPayload } from '../../core/postings.ts';
 import { deterministicId } from '../deterministic-id.ts';
+import { backflush } from './backflush.ts';
 import { postStatus } from './operations.ts';
+import { releaseWaitingReceipts } from './pallets.ts';
 import { isOrderHeld } from './quality.ts';
 
 export const CONFIRMATION_GRACE_SECONDS = 10; // late readings of a window still count
@@ -69,7 +71,7 @@ interface WindowFigures {
 
 
 /** Counter deltas (reset-safe) and state seconds of a work cell in [from, to). */
-async function windowFigures(db: Queryable, workCellId: string, from: Date, to: Date): Promise<WindowFigures> {
+export async function windowFigures(db: Queryable, workCellId: string, from: Date, to: Date): Promise<WindowFigures> {
   const [counts, states] = await Promise.all([
     db.query<{ kind: string; made: number; reading_ids: string[] }>(
       `WITH counter AS (
@@ -176,6 +178,17 @@ export function startConfirmationWindows(options: ConfirmationWindowsOptions): C
                VALUES ('PRODUCTION_CONFIRMATION', $1, $2, $3, $4, $5) ON CONFLICT (idempotency_key) DO NOTHING`,
               [JSON.stringify(payload), key, operation.order_id, operation.id, figures.readingIds],
             );
+            // the components this yield consumed (first operation only), in this same transaction
+            await backflush(client, {
+              confirmationKey: key,
+              orderId: operation.order_id,
+              erpOrderNumber: operation.erp_order_number,
+              operationId: operation.id,
+              operationSequence: operation.sequence,
+              yieldQuantity: figures.good,
+              at: windowEnd,
+              sourceEventIds: figures.readingIds,
+            });
             written += 1;
             confirmedYield += figures.good;
             if (final) {
@@ -196,6 +209,9 @@ export function startConfirmationWindows(options: ConfirmationWindowsOptions): C
     let written = 0;
     for (const { id } of rows) written += await confirmOperation(id, now);
     if (written > 0) log.info({ confirmations: written }, 'production confirmations posted');
+    // goods receipts of pallets that completed while their order was held, once it is decided
+    const released = await releaseWaitingReceipts(pool);
+    if (released > 0) log.info({ pallets: released }, 'goods receipts released after the inspection decision');
     return written;
   };
 
@@ -208,7 +224,7 @@ export function startConfirmationWindows(options: ConfirmationWindowsOptions): C
  * release of the order, or the final window's end if that is later. Both are stored, so running the
  * job again (or in another process) gives the same time and the same status postings.
  */
-async function releasedAt(db: Queryable, orderId: string, finalWindowEnd: Date): Promise<Date> {
+export async function releasedAt(db: Queryable, orderId: string, finalWindowEnd: Date): Promise<Date> {
   const { rows } = await db.query<{ at: Date }>(
     `SELECT greatest($2::timestamptz,
                      (SELECT max(decided_at) FROM quality.inspection_lot WHERE order_id = $1),

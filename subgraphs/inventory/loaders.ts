@@ -31,6 +31,7 @@ export interface InventoryLoaders {
   movementById: DataLoader<string, MovementRecord | null>;
   palletById: DataLoader<string, PalletRecord | null>;
   recentMovementsByOrderId: DataLoader<string, MovementRecord[]>;
+  palletsByOrderId: DataLoader<string, PalletRecord[]>;
 }
 
 export function createInventoryLoaders(prisma: PrismaClient, caller: Caller): InventoryLoaders {
@@ -53,6 +54,13 @@ export function createInventoryLoaders(prisma: PrismaClient, caller: Caller): In
     lotById: new DataLoader(async (ids) => {
       const rows = await prisma.materialLot.findMany({ where: { AND: [{ id: { in: [...ids] } }, visibleLots(caller)] } });
       return rowsByKey(ids, rows.map(toLot), (row) => row.id);
+    }),
+    palletsByOrderId: new DataLoader(async (orderIds) => {
+      const rows = await prisma.pallet.findMany({
+        where: { AND: [{ orderId: { in: [...orderIds] } }, visiblePallets(caller)] },
+        orderBy: [{ completedAt: { sort: 'asc', nulls: 'last' } }, { createdAt: 'asc' }, { id: 'asc' }],
+      });
+      return rowsGroupedByKey(orderIds, rows.map(toPallet), (row) => row.orderId ?? '');
     }),
     movementById: new DataLoader(async (ids) => {
       const rows = await prisma.materialMovement.findMany({ where: { AND: [{ id: { in: [...ids] } }, visibleMovements(caller)] } });

@@ -111,5 +111,6 @@ export const inventoryResolvers = {
   },
   ProductionOrder: {
     materialMovements: ({ id }: { id: string }, _: unknown, { loaders }: Context) => loaders.recentMovementsByOrderId.load(id),
+    pallets: ({ id }: { id: string }, _: unknown, { loaders }: Context) => loaders.palletsByOrderId.load(id),
   },
 };

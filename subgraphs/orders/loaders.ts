@@ -5,7 +5,7 @@ import type { PrismaClient } from '../../core/db.ts';
 import type { Caller } from '../../core/internal-auth.ts';
 import { rowsByKey, rowsGroupedByKey } from '../../core/graphql/batching.ts';
 import { Prisma, type Customer, type Confirmation } from '../../prisma/generated/client.ts';
-import { canSeeOrder, toConfirmation, toOperation, toOrder, type ConfirmationRecord, type OperationRecord, type OrderRecord } from './service.ts';
+import { canSeeOrder, toConfirmation, toOperation, toOrder, toShipmentReadiness, type ConfirmationRecord, type OperationRecord, type OrderRecord, type ShipmentReadinessRecord } from './service.ts';
 
 /** How many confirmations `ProductionOrder.recentConfirmations` shows per order. */
 export const RECENT_CONFIRMATIONS = 50;
@@ -17,6 +17,7 @@ export interface OrdersLoaders {
   customerById: DataLoader<string, Customer | null>;
   recentConfirmationsByOrderId: DataLoader<string, ConfirmationRecord[]>;
   currentOrderByLineId: DataLoader<string, OrderRecord | null>;
+  shipmentReadinessByOrderId: DataLoader<string, ShipmentReadinessRecord[]>;
 }
 
 export function createOrdersLoaders(prisma: PrismaClient, caller: Caller): OrdersLoaders {
@@ -47,6 +48,11 @@ export function createOrdersLoaders(prisma: PrismaClient, caller: Caller): Order
          WHERE rank <= ${RECENT_CONFIRMATIONS}
          ORDER BY window_start DESC`);
       return rowsGroupedByKey(orderIds, rows.map((row) => toConfirmation({ ...row, yieldQuantity: new Prisma.Decimal(row.yieldQuantity), scrapQuantity: new Prisma.Decimal(row.scrapQuantity), reworkQuantity: new Prisma.Decimal(row.reworkQuantity) })), (row) => row.orderId);
+    }),
+    // Read through ProductionOrder.shipmentReadiness only, i.e. for an order the caller may see.
+    shipmentReadinessByOrderId: new DataLoader(async (orderIds) => {
+      const rows = await prisma.shipmentReadiness.findMany({ where: { orderId: { in: [...orderIds] } }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
+      return rowsGroupedByKey(orderIds, rows.map(toShipmentReadiness), (row) => row.orderId);
     }),
     // In progress first (status sorts in enum order, IN_PROGRESS after RELEASED), else the next released order by priority and due date.
     currentOrderByLineId: new DataLoader(async (lineIds) => {

@@ -6,7 +6,7 @@ import { scalarResolvers } from '../../core/graphql/scalars.ts';
 import type { PageArguments } from '../../core/graphql/pagination.ts';
 import type { OrdersLoaders } from './loaders.ts';
 import { parseId } from '../../core/graphql/input.ts';
-import { listConfirmations, listCustomers, listOrders, releaseProductionOrder, findOrderByNumber, type ConfirmationRecord, type OperationRecord, type OrderRecord } from './service.ts';
+import { listConfirmations, listCustomers, listOrders, releaseProductionOrder, findOrderByNumber, type ConfirmationRecord, type OperationRecord, type OrderRecord, type ShipmentReadinessRecord } from './service.ts';
 import { NotFoundError } from '../../core/errors.ts';
 import { cancelOrder, changeOrderPriority, rescheduleOrder } from './commands.ts';
 
@@ -55,6 +55,10 @@ export const ordersResolvers = {
     customer: (order: OrderRecord, _: unknown, { loaders }: Context) => (order.customerId ? loaders.customerById.load(order.customerId) : null),
     operations: (order: OrderRecord, _: unknown, { loaders }: Context) => loaders.operationsByOrderId.load(order.id),
     recentConfirmations: (order: OrderRecord, _: unknown, { loaders }: Context) => loaders.recentConfirmationsByOrderId.load(order.id),
+    shipmentReadiness: (order: OrderRecord, _: unknown, { loaders }: Context) => loaders.shipmentReadinessByOrderId.load(order.id),
+  },
+  ShipmentReadiness: {
+    pallets: (readiness: ShipmentReadinessRecord) => readiness.palletIds.map((id) => entityReference('Pallet', id)),
   },
   Operation: {
     __resolveReference: ({ id }: { id: string }, { loaders }: Context) => loaders.operationById.load(id),

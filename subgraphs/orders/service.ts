@@ -7,7 +7,7 @@ import { ErrorCodes, PlantgraphError, ValidationError } from '../../core/errors.
 import { runIdempotentCommand } from '../../core/idempotency.ts';
 import type { Caller } from '../../core/internal-auth.ts';
 import { pageOf, prismaPage, toConnection, type Connection, type PageArguments } from '../../core/graphql/pagination.ts';
-import type { Prisma, ProductionOrder, Operation, Confirmation } from '../../prisma/generated/client.ts';
+import type { Prisma, ProductionOrder, Operation, Confirmation, ShipmentReadiness } from '../../prisma/generated/client.ts';
 import { parseInput } from '../../core/graphql/input.ts';
 import { createEvent } from '../../core/events.ts';
 import { outboxInsert } from '../../core/outbox.ts';
@@ -20,6 +20,8 @@ export type ConfirmationRecord = Omit<Confirmation, 'yieldQuantity' | 'scrapQuan
   reworkQuantity: number;
 };
 
+export type ShipmentReadinessRecord = Omit<ShipmentReadiness, 'quantity'> & { quantity: number };
+export const toShipmentReadiness = (row: ShipmentReadiness): ShipmentReadinessRecord => ({ ...row, quantity: row.quantity.toNumber() });
 export const toOrder = (row: ProductionOrder): OrderRecord => ({ ...row, quantity: row.quantity.toNumber() });
 export const toOperation = (row: Operation): OperationRecord => ({ ...row, plannedQuantity: row.plannedQuantity.toNumber() });
 export const toConfirmation = (row: Confirmation): ConfirmationRecord => ({
