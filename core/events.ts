@@ -28,6 +28,8 @@ export const eventCatalog = {
         since: timestamp,
         reasonCode: z.string().max(64).nullable(),
         orderId: id.nullable(),
+        /** The telemetry reading that showed the change (audit trail); absent when a sweep inferred it from silence, and on events written before it was added. */
+        readingId: z.string().min(1).optional(),
       }),
     },
   },
@@ -44,6 +46,8 @@ export const eventCatalog = {
         severity: z.enum(alarmSeverities),
         message: z.string().max(500),
         raisedAt: timestamp,
+        /** The telemetry reading that crossed the limit (audit trail); absent on alarms not raised by a reading, and on events written before it was added. */
+        readingId: z.string().min(1).optional(),
       }),
     },
   },

@@ -9,6 +9,9 @@
 // undecided inspection lot or an active quality hold (reactions/quality.ts): then the final
 // confirmation is posted but the completion waits, and the first run of this job after the decision
 // completes the operation (and the order) at the decision time.
+// Audit trail: a confirmation's source_event_ids are the LineStateChanged events of the state
+// intervals its seconds come from; its counter readings are named by integration.erp_posting_window
+// (work cell, counter tags, [from, window end)) rather than id by id.
 import type pg from 'pg';
 import { withTransaction, type Queryable } from '../../core/db.ts';
 import { createEvent } from '../../core/events.ts';
@@ -66,14 +69,17 @@ interface WindowFigures {
   setup: number;
   run: number;
   down: number;
-  readingIds: string[];
+  /** The counter tags read: with the asset and [from, to) they name the readings the window aggregated. */
+  counterTags: string[];
+  /** LineStateChanged events of the state intervals that overlap the window (setup, run and down seconds). */
+  stateEventIds: string[];
 }
 
 
 /** Counter deltas (reset-safe) and state seconds of a work cell in [from, to). */
 export async function windowFigures(db: Queryable, workCellId: string, from: Date, to: Date): Promise<WindowFigures> {
-  const [counts, states] = await Promise.all([
-    db.query<{ kind: string; made: number; reading_ids: string[] }>(
+  const [counts, states, stateEvents, tags] = await Promise.all([
+    db.query<{ kind: string; made: number }>(
       `WITH counter AS (
          SELECT name, kind::text FROM assets.tag WHERE asset_id = $1 AND kind IN ('COUNTER_GOOD', 'COUNTER_SCRAP', 'COUNTER_REWORK')),
        series AS (
@@ -83,8 +89,7 @@ export async function windowFigures(db: Queryable, workCellId: string, from: Dat
             UNION ALL
             (SELECT time, value, reading_id FROM telemetry.reading r WHERE r.asset_id = $1 AND r.tag = c.name AND r.time >= $2 AND r.time < $3)) AS x),
        steps AS (SELECT kind, time, value, reading_id, lag(value) OVER (PARTITION BY name ORDER BY time) AS previous FROM series)
-       SELECT kind, coalesce(sum(CASE WHEN value >= previous THEN value - previous ELSE value END), 0)::float8 AS made,
-              coalesce(array_agg(reading_id ORDER BY time) FILTER (WHERE value <> previous), '{}') AS reading_ids
+       SELECT kind, coalesce(sum(CASE WHEN value >= previous THEN value - previous ELSE value END), 0)::float8 AS made
          FROM steps WHERE previous IS NOT NULL AND time >= $2 GROUP BY kind`,
       [workCellId, from, to],
     ),
@@ -93,6 +98,12 @@ export async function windowFigures(db: Queryable, workCellId: string, from: Dat
          FROM assets.equipment_state WHERE asset_id = $1 AND started_at < $3 AND (ended_at IS NULL OR ended_at > $2) GROUP BY state`,
       [workCellId, from, to],
     ),
+    db.query<{ event_id: string }>(
+      `SELECT event_id FROM assets.equipment_state s CROSS JOIN LATERAL unnest(s.source_event_ids) WITH ORDINALITY AS e(event_id, n)
+        WHERE s.asset_id = $1 AND s.started_at < $3 AND (s.ended_at IS NULL OR s.ended_at > $2) ORDER BY s.started_at, e.n LIMIT 500`,
+      [workCellId, from, to],
+    ),
+    db.query<{ name: string }>(`SELECT name FROM assets.tag WHERE asset_id = $1 AND kind IN ('COUNTER_GOOD', 'COUNTER_SCRAP', 'COUNTER_REWORK') ORDER BY name`, [workCellId]),
   ]);
   const made = (kind: string) => counts.rows.find((row) => row.kind === kind)?.made ?? 0;
   const seconds = (state: string) => Math.round(states.rows.find((row) => row.state === state)?.seconds ?? 0);
@@ -103,7 +114,8 @@ export async function windowFigures(db: Queryable, workCellId: string, from: Dat
     setup: seconds('CHANGEOVER'),
     run: seconds('RUNNING'),
     down: seconds('DOWN'),
-    readingIds: counts.rows.flatMap((row) => row.reading_ids).slice(0, 500),
+    counterTags: tags.rows.map((row) => row.name),
+    stateEventIds: [...new Set(stateEvents.rows.map((row) => row.event_id))],
   };
 }
 
@@ -152,7 +164,7 @@ export function startConfirmationWindows(options: ConfirmationWindowsOptions): C
             `INSERT INTO orders.confirmation (operation_id, order_id, window_start, window_end, yield_quantity, scrap_quantity, rework_quantity, unit,
                                               setup_seconds, run_seconds, down_seconds, final, idempotency_key, source_event_ids)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`,
-            [operation.id, operation.order_id, windowStart, windowEnd, figures.good, figures.scrap, figures.rework, operation.unit, figures.setup, figures.run, figures.down, final, key, figures.readingIds],
+            [operation.id, operation.order_id, windowStart, windowEnd, figures.good, figures.scrap, figures.rework, operation.unit, figures.setup, figures.run, figures.down, final, key, figures.stateEventIds],
           );
           if (inserted.rows.length > 0) {
             const payload = postingPayload('PRODUCTION_CONFIRMATION', {
@@ -173,11 +185,18 @@ export function startConfirmationWindows(options: ConfirmationWindowsOptions): C
               final,
               rule: `${CONFIRMATION_RULE}/${windowSeconds}s`,
             });
-            await client.query(
+            const posting = await client.query<{ id: string }>(
               `INSERT INTO integration.erp_posting (kind, payload, idempotency_key, order_id, operation_id, source_event_ids)
-               VALUES ('PRODUCTION_CONFIRMATION', $1, $2, $3, $4, $5) ON CONFLICT (idempotency_key) DO NOTHING`,
-              [JSON.stringify(payload), key, operation.order_id, operation.id, figures.readingIds],
+               VALUES ('PRODUCTION_CONFIRMATION', $1, $2, $3, $4, $5) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`,
+              [JSON.stringify(payload), key, operation.order_id, operation.id, figures.stateEventIds],
             );
+            // the audit trail: the counter readings it aggregated are the asset's counter tags in [from, windowEnd)
+            if (posting.rows[0] && figures.counterTags.length > 0) {
+              await client.query(
+                `INSERT INTO integration.erp_posting_window (posting_id, asset_id, tags, window_start, window_end) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (posting_id) DO NOTHING`,
+                [posting.rows[0].id, operation.work_cell_id, figures.counterTags, from, windowEnd],
+              );
+            }
             // the components this yield consumed (first operation only), in this same transaction
             await backflush(client, {
               confirmationKey: key,
@@ -187,7 +206,7 @@ export function startConfirmationWindows(options: ConfirmationWindowsOptions): C
               operationSequence: operation.sequence,
               yieldQuantity: figures.good,
               at: windowEnd,
-              sourceEventIds: figures.readingIds,
+              sourceEventIds: figures.stateEventIds,
             });
             written += 1;
             confirmedYield += figures.good;

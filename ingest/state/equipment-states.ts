@@ -45,7 +45,7 @@ export async function applyStateChange(db: Queryable, asset: StateAsset, change:
     source: STATE_EVENT_SOURCE,
     subject: `${asset.kind === 'LINE' ? 'line' : 'work-cell'}/${asset.id}`,
     occurredAt: change.time,
-    data: { lineId: asset.lineId, siteId: asset.siteId, assetId: asset.id, state: change.state, previousState: change.previousState, since, reasonCode: change.reasonCode, orderId },
+    data: { lineId: asset.lineId, siteId: asset.siteId, assetId: asset.id, state: change.state, previousState: change.previousState, since, reasonCode: change.reasonCode, orderId, ...(change.readingId ? { readingId: change.readingId } : {}) },
   });
   await db.query(`UPDATE assets.equipment_state SET ended_at = $2, updated_at = now() WHERE asset_id = $1 AND ended_at IS NULL`, [asset.id, change.time]);
   await db.query(

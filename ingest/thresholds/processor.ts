@@ -99,7 +99,7 @@ export function createThresholdProcessor(): ReadingProcessor {
           source: THRESHOLD_EVENT_SOURCE,
           subject: `alarm/${alarmId}`,
           occurredAt: reading.time,
-          data: { alarmId, ...where, code, severity, message, raisedAt: observedAt },
+          data: { alarmId, ...where, code, severity, message, raisedAt: observedAt, readingId: reading.readingId },
         });
         await client.query(
           `INSERT INTO maintenance.alarm (id, asset_kind, asset_id, tag_id, code, message, severity, raised_at, source_event_id)

@@ -6,6 +6,7 @@ import type { Caller } from '../../core/internal-auth.ts';
 import { rowsByKey, rowsGroupedByKey } from '../../core/graphql/batching.ts';
 import type { ErpPosting, IntegrationException } from '../../prisma/generated/client.ts';
 import { toDeadLetter, type DeadLetterRecord } from './service.ts';
+import { eventsByIds, windowsByPostingIds, type PostingWindow, type TraceEventRecord } from './trace.ts';
 
 export interface IntegrationLoaders {
   postingById: DataLoader<string, ErpPosting | null>;
@@ -13,6 +14,9 @@ export interface IntegrationLoaders {
   exceptionById: DataLoader<string, IntegrationException | null>;
   exceptionsByPostingId: DataLoader<string, IntegrationException[]>;
   exceptionsByDeadLetterId: DataLoader<string, IntegrationException[]>;
+  /** The audit trail: a posting's reading window, and outbox events by id (null: no such event). */
+  windowByPostingId: DataLoader<string, PostingWindow | null>;
+  eventById: DataLoader<string, TraceEventRecord | null>;
 }
 
 export function createIntegrationLoaders(prisma: PrismaClient, _caller: Caller): IntegrationLoaders {
@@ -32,5 +36,7 @@ export function createIntegrationLoaders(prisma: PrismaClient, _caller: Caller):
       const rows = await prisma.integrationException.findMany({ where: { deadLetterId: { in: [...deadLetterIds] } }, orderBy: [{ createdAt: 'desc' }, { id: 'asc' }] });
       return rowsGroupedByKey(deadLetterIds, rows, (row) => row.deadLetterId);
     }),
+    windowByPostingId: new DataLoader(async (postingIds) => rowsByKey(postingIds, await windowsByPostingIds(prisma, postingIds), (row) => row.postingId)),
+    eventById: new DataLoader(async (eventIds) => rowsByKey(eventIds, await eventsByIds(prisma, eventIds), (row) => row.id)),
   };
 }

@@ -10,11 +10,19 @@ import type { IntegrationLoaders } from './loaders.ts';
 import { listCommands, listDeadLetters, listExceptions, listPostings, replayDeadLetterIds, type DeadLetterRecord } from './service.ts';
 import { acknowledgePosting, acknowledgePostings, claimPostings, rejectPosting } from './outbox.ts';
 import { readIntegrationHealth } from './health.ts';
+import { derivationOf, postingsFedBy, readingsOf, type TraceEventRecord, type TraceRoot } from './trace.ts';
 import { ValidationError } from '../../core/errors.ts';
 
 type Context = SubgraphContext<IntegrationLoaders>;
 type ListArguments = PageArguments & { filter?: unknown };
 
+const isEvent = (value: TraceEventRecord | null | Error | undefined): value is TraceEventRecord => value !== null && value !== undefined && !(value instanceof Error);
+
+async function sourceEvents(posting: ErpPosting, loaders: IntegrationLoaders): Promise<TraceEventRecord[]> {
+  return (await loaders.eventById.loadMany(posting.sourceEventIds)).filter(isEvent);
+}
+
+const sortEvents = (events: TraceEventRecord[]) => [...events].sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime() || a.id.localeCompare(b.id));
 
 export const integrationResolvers = {
   DateTime: scalarResolvers.DateTime,
@@ -22,6 +30,7 @@ export const integrationResolvers = {
   Query: {
     erpPostings: (_: unknown, args: ListArguments, { prisma }: Context) => listPostings(prisma, args.filter, args),
     erpPosting: (_: unknown, { id }: { id: string }, { loaders }: Context) => loaders.postingById.load(parseId(id)),
+    postingsFedBy: (_: unknown, args: PageArguments & { readingId?: string | null; eventId?: string | null }, { prisma }: Context) => postingsFedBy(prisma, args),
     inboundCommands: (_: unknown, args: ListArguments, { prisma }: Context) => listCommands(prisma, args.filter, args),
     deadLetters: (_: unknown, args: ListArguments, { prisma }: Context) => listDeadLetters(prisma, args.filter, args),
     integrationExceptions: (_: unknown, args: ListArguments, { prisma }: Context) => listExceptions(prisma, args.filter, args),
@@ -49,6 +58,23 @@ export const integrationResolvers = {
     maintenanceRequest: (posting: ErpPosting) => entityReference('MaintenanceRequest', posting.maintenanceRequestId),
     inspectionLot: (posting: ErpPosting) => entityReference('InspectionLot', posting.inspectionLotId),
     exceptions: (posting: ErpPosting, _: unknown, { loaders }: Context) => loaders.exceptionsByPostingId.load(posting.id),
+    trace: (posting: ErpPosting): TraceRoot => ({ posting }),
+  },
+  ErpPostingTrace: {
+    document: ({ posting }: TraceRoot) => (posting.erpDocumentId ? { erpDocumentId: posting.erpDocumentId, confirmedAt: posting.confirmedAt } : null),
+    derivation: async ({ posting }: TraceRoot, _: unknown, { loaders }: Context) => derivationOf(posting, await loaders.windowByPostingId.load(posting.id)),
+    events: async ({ posting }: TraceRoot, _: unknown, { loaders }: Context) => sortEvents(await sourceEvents(posting, loaders)),
+    unresolvedSourceEventIds: async ({ posting }: TraceRoot, _: unknown, { loaders }: Context) => {
+      const events = await loaders.eventById.loadMany(posting.sourceEventIds);
+      return posting.sourceEventIds.filter((_id, index) => !isEvent(events[index]));
+    },
+    readings: async ({ posting }: TraceRoot, args: PageArguments, { prisma, loaders }: Context) => {
+      const [window, events] = await Promise.all([loaders.windowByPostingId.load(posting.id), sourceEvents(posting, loaders)]);
+      return readingsOf(prisma, window, events.flatMap((event) => (event.readingId ? [event.readingId] : [])), args);
+    },
+  },
+  ErpPostingDerivation: {
+    __resolveType: (derivation: { __typename: string }) => derivation.__typename,
   },
   DeadLetter: {
     __resolveReference: ({ id }: { id: string }, { loaders }: Context) => loaders.deadLetterById.load(id),
