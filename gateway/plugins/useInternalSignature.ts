@@ -26,20 +26,23 @@ const MAX_CACHED_SIGNATURES = 10_000; // callers
 export function useInternalSignature(options: InternalSignatureOptions): GatewayPlugin {
   // One signature per request context (parallel subgraph calls share the promise), and one per
   // caller for a while (signing is a measurable part of the gateway's CPU per request).
-  const signatures = new WeakMap<object, Promise<string>>();
+  // A context can outlive a signature: a subscription resolves each event with its subscriber's
+  // context for as long as it runs, so the context's entry expires like the caller's.
+  const signatures = new WeakMap<object, { signature: Promise<string>; until: number }>();
   const byCaller = new ExpiringCache<Promise<string>>(MAX_CACHED_SIGNATURES);
   function signatureFor(context: object): Promise<string> | undefined {
+    const now = Date.now();
     const cached = signatures.get(context);
-    if (cached) return cached;
+    if (cached && cached.until > now) return cached.signature;
     const claims = options.callers.get(context);
     if (!claims) return undefined;
     const callerKey = JSON.stringify(claims);
     let signature = byCaller.get(callerKey);
     if (!signature) {
       signature = signInternalToken(claims, options.secret);
-      byCaller.set(callerKey, signature, Date.now() + REUSE_SIGNATURE_MS);
+      byCaller.set(callerKey, signature, now + REUSE_SIGNATURE_MS);
     }
-    signatures.set(context, signature);
+    signatures.set(context, { signature, until: now + REUSE_SIGNATURE_MS });
     return signature;
   }
   return {

@@ -186,6 +186,32 @@ describe('gateway subscriptions', () => {
     await live(0);
   });
 
+  it('erpPostingsAvailable - an adapter gets each new posting of its kind; a viewer is refused', async () => {
+    const { rows } = await hub.database.pool.query<{ id: string; kind: string }>(
+      `INSERT INTO integration.erp_posting (kind, payload, idempotency_key)
+       VALUES ('MAINTENANCE_NOTIFICATION', '{}', $1), ('PRODUCTION_CONFIRMATION', '{}', $2), ('MAINTENANCE_NOTIFICATION', '{}', $3) RETURNING id, kind`,
+      [`subs-${randomUUID()}`, `subs-${randomUUID()}`, `subs-${randomUUID()}`],
+    );
+    const adapter = await subscriberAs({ role: 'erp-adapter' });
+    const subscription = adapter.subscribe(`subscription { erpPostingsAvailable(kind: MAINTENANCE_NOTIFICATION) { id kind status idempotencyKey } }`);
+    const viewer = await subscriberAs({ role: 'viewer' });
+    const refused = viewer.subscribe(`subscription { erpPostingsAvailable { id } }`);
+    await refused.waitForResults(1);
+    expect(refused.results[0]?.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    await live(1);
+    const confirmation = rows.filter((row) => row.kind === 'PRODUCTION_CONFIRMATION').map((row) => row.id);
+    const notifications = rows.filter((row) => row.kind === 'MAINTENANCE_NOTIFICATION').map((row) => row.id);
+    await publish('ErpPostingsAvailable', { kind: 'PRODUCTION_CONFIRMATION', count: 1, postingIds: confirmation });
+    await publish('ErpPostingsAvailable', { kind: 'MAINTENANCE_NOTIFICATION', count: 2, postingIds: notifications });
+    await subscription.waitForResults(2);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(subscription.results.map((result) => result.data?.erpPostingsAvailable)).toEqual(
+      notifications.map((id) => ({ id, kind: 'MAINTENANCE_NOTIFICATION', status: 'PENDING', idempotencyKey: expect.stringMatching(/^subs-/) })),
+    );
+    subscription.unsubscribe();
+    await live(0);
+  });
+
   it('an expired token ends the subscription: the socket closes with 4401 "Token expired"', async () => {
     const token = await signDevelopmentToken({ role: 'viewer', subject: 'short-lived', expiresIn: '2s', secret: hub.config.JWT_SECRET, issuer: hub.config.JWT_ISSUER, audience: hub.config.JWT_AUDIENCE });
     const subscriber = createTestSubscriber(hub.gateway.websocketUrl, token);

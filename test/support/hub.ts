@@ -67,11 +67,13 @@ export async function startHubUnderTest(label: string, options: HubOptions = {})
 
   const token = (identity: Identity) =>
     signDevelopmentToken({ ...identity, subject: `test-${identity.role}`, secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE });
+  const subgraphs: Record<string, RunningSubgraph> = Object.fromEntries(running.map((subgraph) => [subgraph.name, subgraph]));
   return {
     config,
     database,
     gateway,
-    subgraphs: Object.fromEntries(running.map((subgraph) => [subgraph.name, subgraph])),
+    // a test may replace one (a restarted subgraph); stop() stops what is here then
+    subgraphs,
     token,
     async query(query, variables = {}, identity = { role: 'admin' }) {
       const headers: Record<string, string> = { 'content-type': 'application/json', 'x-request-id': randomUUID() };
@@ -81,7 +83,7 @@ export async function startHubUnderTest(label: string, options: HubOptions = {})
     },
     async stop() {
       await gateway.close();
-      await Promise.all(running.map((subgraph) => subgraph.stop()));
+      await Promise.all(Object.values(subgraphs).map((subgraph) => subgraph.stop()));
       await database.close();
       await testDatabase.drop();
     },
