@@ -33,7 +33,7 @@ const settings = z
   .object({
     BENCH_SUBSCRIBERS: z
       .string()
-      .default('500,1000,2500,5000')
+      .default('100,250,500,1000,5000')
       .transform((list) => list.split(',').map((value) => Number(value.trim())))
       .pipe(z.array(z.number().int().positive()).min(1))
       .describe('Subscriber counts to try, in order'),
@@ -128,9 +128,19 @@ try {
   const token = await signDevelopmentToken({ role: 'viewer', subject: 'bench-subscriber', expiresIn: '2h', secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE });
   const query = `subscription LineBoard { lineStateChanged(siteId: "${line.site_id}") { id code name currentState { state startedAt reasonCode } } }`;
   const js = jetstream(bus);
-  const activeSubscriptions = async () => (await gateway.ask<ChildMessage & { count: number }>('active')).count;
-  const gatewayRssMb = async () => (await gateway.ask<ChildMessage & { rssMb: number }>('rss')).rssMb;
-  const gatewayCpuMs = async () => (await gateway.ask<ChildMessage & { cpuMs: number }>('cpu')).cpuMs;
+  // occurredAt is stamped here, just before publishing: the clients measure from it
+  const lineStateEvent = (index: number) => {
+    const state = index % 2 === 0 ? 'DOWN' : 'RUNNING';
+    return createEvent({
+      type: 'LineStateChanged',
+      data: { lineId: line.line_id, siteId: line.site_id, assetId: line.line_id, state, previousState: state === 'DOWN' ? 'RUNNING' : 'DOWN', since: new Date().toISOString(), reasonCode: null, orderId: null },
+      source: 'bench',
+      subject: `line/${line.line_id}`,
+    });
+  };
+  const activeSubscriptions = async () => (await gateway.ask<ChildMessage & { count: number }>('active', 60_000)).count;
+  const gatewayRssMb = async () => (await gateway.ask<ChildMessage & { rssMb: number }>('rss', 60_000)).rssMb;
+  const gatewayCpuMs = async () => (await gateway.ask<ChildMessage & { cpuMs: number }>('cpu', 60_000)).cpuMs;
 
   const runs: RunResult[] = [];
   for (const subscribers of settings.BENCH_SUBSCRIBERS) {
@@ -150,7 +160,13 @@ try {
       }
       await sleep(500);
       const rssAfter = await gatewayRssMb();
-      await fleet.ask('report'); // discard anything before the measured run
+      // warm-up: a second of events, not measured (the first results pay for JIT and plan caches)
+      for (let index = 0; index < settings.BENCH_EVENT_RATE; index++) {
+        await sleep(1000 / settings.BENCH_EVENT_RATE);
+        await js.publish(eventSubject('LineStateChanged', streams.SUBJECT_PREFIX), JSON.stringify(lineStateEvent(index)), { msgID: `warmup-${subscribers}-${index}` }).catch(() => undefined);
+      }
+      await sleep(1_000);
+      await fleet.ask('report', 60_000); // discard anything before the measured run
 
       const total = Math.round(settings.BENCH_EVENT_RATE * settings.BENCH_SECONDS);
       const cpuBefore = await gatewayCpuMs();
@@ -159,13 +175,7 @@ try {
       for (let index = 0; index < total; index++) {
         const wait = start + (index * 1000) / settings.BENCH_EVENT_RATE - performance.now();
         if (wait > 0) await sleep(wait);
-        const state = index % 2 === 0 ? 'DOWN' : 'RUNNING';
-        const event = createEvent({
-          type: 'LineStateChanged',
-          data: { lineId: line.line_id, siteId: line.site_id, assetId: line.line_id, state, previousState: state === 'DOWN' ? 'RUNNING' : 'DOWN', since: new Date().toISOString(), reasonCode: null, orderId: null },
-          source: 'bench',
-          subject: `line/${line.line_id}`,
-        });
+        const event = lineStateEvent(index);
         // an event NATS did not take is not expected by anyone: counted, not fatal
         await js.publish(eventSubject('LineStateChanged', streams.SUBJECT_PREFIX), JSON.stringify(event), { msgID: event.id }).catch(() => void (publishFailures += 1));
       }
