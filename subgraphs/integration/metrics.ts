@@ -43,6 +43,19 @@ export function registerIntegrationMetrics(registry: Registry, prisma: PrismaCli
         this.set(value(await health()));
       },
     });
+  // Labelled by line id; reset on each scrape so a line that recovered disappears.
+  const byLine = (name: string, help: string, value: (line: IntegrationHealth['lines'][number]) => number) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['line'],
+      registers: [registry],
+      async collect() {
+        const { lines } = await health();
+        this.reset();
+        for (const line of lines) this.set({ line: line.line.id }, value(line));
+      },
+    });
   total('plantgraph_erp_oldest_unconfirmed_confirmation_age_seconds', 'Age of the oldest production confirmation the ERP has not confirmed (0 when none)', (h) => h.oldestUnconfirmedConfirmationAgeSeconds ?? 0);
   total('plantgraph_erp_postings_failed', 'ERP postings FAILED (refused by the ERP; need a person)', (h) => h.failedPostings);
   total('plantgraph_erp_postings_dead', 'ERP postings DEAD (attempts used up)', (h) => h.deadPostings);
@@ -52,4 +65,7 @@ export function registerIntegrationMetrics(registry: Registry, prisma: PrismaCli
   total('plantgraph_dead_letters_open', 'Dead letters never replayed (DLQ size)', (h) => h.deadLetters);
   total('plantgraph_integration_exceptions_open', 'Integration exceptions not yet resolved', (h) => h.openExceptions);
   total('plantgraph_maintenance_requests_open', 'Maintenance requests OPEN or IN_PROGRESS', (h) => h.openMaintenanceRequests);
+  total('plantgraph_erp_goods_receipts_failed', 'Finished-goods receipt postings FAILED or DEAD', (h) => h.failedGoodsReceipts);
+  byLine('plantgraph_maintenance_requests_open_by_line', 'Maintenance requests OPEN or IN_PROGRESS, by line (lines with none left out)', (line) => line.openMaintenanceRequests);
+  byLine('plantgraph_downtime_unresolved_seconds', 'Age of the oldest DOWN interval still open, by line (lines with none left out)', (line) => line.downSeconds ?? 0);
 }
