@@ -5,8 +5,10 @@ import type { SubgraphContext } from '../../core/graphql/subgraph.ts';
 import { scalarResolvers } from '../../core/graphql/scalars.ts';
 import type { PageArguments } from '../../core/graphql/pagination.ts';
 import { parseId, parseInput } from '../../core/graphql/input.ts';
+import { NotFoundError } from '../../core/errors.ts';
+import { requestSpareParts } from './commands.ts';
 import type { AssetGroup, MaintenanceLoaders } from './loaders.ts';
-import { listAlarms, listMaintenanceRequests, requestStatusesSchema, type AlarmRecord, type MaintenanceRequestRecord, type SparePartRequestRecord } from './service.ts';
+import { listAlarms, listMaintenanceRequests, requestStatusesSchema, toSparePartRequest, type AlarmRecord, type MaintenanceRequestRecord, type SparePartRequestRecord } from './service.ts';
 
 type Context = SubgraphContext<MaintenanceLoaders>;
 type ListArguments = PageArguments & { filter?: unknown };
@@ -37,6 +39,15 @@ export const maintenanceResolvers = {
     alarm: (_: unknown, { id }: { id: string }, { loaders }: Context) => loaders.alarmById.load(parseId(id)),
     maintenanceRequests: (_: unknown, args: ListArguments, { prisma }: Context) => listMaintenanceRequests(prisma, args.filter, args),
     maintenanceRequest: (_: unknown, { id }: { id: string }, { loaders }: Context) => loaders.maintenanceRequestById.load(parseId(id)),
+  },
+  Mutation: {
+    requestSpareParts: async (_: unknown, { idempotencyKey, ...input }: { idempotencyKey: string } & Record<string, unknown>, { prisma, caller, loaders }: Context) => {
+      const { maintenanceRequestId, sparePartRequestIds, replayed } = await requestSpareParts(prisma, caller, input, idempotencyKey);
+      const maintenanceRequest = await loaders.maintenanceRequestById.load(maintenanceRequestId);
+      if (!maintenanceRequest) throw new NotFoundError('maintenance request', maintenanceRequestId);
+      const sparePartRequests = (await prisma.sparePartRequest.findMany({ where: { id: { in: sparePartRequestIds } }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] })).map(toSparePartRequest);
+      return { maintenanceRequest, sparePartRequests, replayed };
+    },
   },
   Alarm: {
     __resolveReference: ({ id }: { id: string }, { loaders }: Context) => loaders.alarmById.load(id),
