@@ -12,7 +12,8 @@ import { withTransaction, type Queryable } from '../../core/db.ts';
 import { startPeriodicJob } from '../../core/periodic.ts';
 import type { AssetDirectory } from '../asset-directory.ts';
 import { lockAssets } from '../asset-locks.ts';
-import type { ReadingProcessor, StoredReading, TelemetryAsset } from '../pipeline.ts';
+import { deterministicId } from '../deterministic-id.ts';
+import type { ReadingProcessor, TelemetryAsset } from '../pipeline.ts';
 
 
 interface RequestToOpen {
@@ -40,7 +41,6 @@ export function createMaintenanceReaction(options: MaintenanceReactionOptions): 
     async process(readings, { client, assets, raised, log }) {
       const db = client as Queryable;
       const toOpen: RequestToOpen[] = [];
-      const lastReading = lastReadingPerAsset(readings);
 
       // 1. critical alarms raised in this batch
       for (const event of raised) {
@@ -61,23 +61,35 @@ export function createMaintenanceReaction(options: MaintenanceReactionOptions): 
         });
       }
 
-      // 2. assets still DOWN beyond the threshold, by the newest reading of this batch
-      const { rows: down } = await db.query<{ asset_id: string; started_at: Date; reason_code: string | null; source_event_ids: string[] }>(
-        `SELECT asset_id, started_at, reason_code, source_event_ids FROM assets.equipment_state
-          WHERE asset_id = ANY($1::uuid[]) AND ended_at IS NULL AND state = 'DOWN'`,
-        [[...lastReading.keys()]],
+      // 2. DOWN intervals that a reading of this batch saw at or beyond the threshold. Each reading
+      // counts, not only the newest of the batch: a stop that lasted the threshold and ended within
+      // one batch (a backlog after an outage, a replay) gets its request just as it would have with
+      // the readings one by one.
+      const pairs = [...new Map(readings.map((reading) => [`${reading.assetId}|${reading.time.getTime()}`, reading])).values()];
+      const { rows: down } = await db.query<{ asset_id: string; started_at: Date; reason_code: string | null; source_event_ids: string[]; seen_at: Date }>(
+        `SELECT s.asset_id, s.started_at, s.reason_code, s.source_event_ids, max(r.time) AS seen_at
+           FROM assets.equipment_state s
+           JOIN unnest($1::uuid[], $2::timestamptz[]) AS r(asset_id, time)
+             ON r.asset_id = s.asset_id AND r.time >= s.started_at AND (s.ended_at IS NULL OR r.time < s.ended_at)
+          WHERE s.state = 'DOWN' AND r.time >= s.started_at + make_interval(secs => $3)
+          GROUP BY s.id, s.asset_id, s.started_at, s.reason_code, s.source_event_ids
+          ORDER BY s.started_at`,
+        [pairs.map((reading) => reading.assetId), pairs.map((reading) => reading.time), options.downtimeRequestAfterSeconds],
       );
       for (const interval of down) {
-        const newest = lastReading.get(interval.asset_id)!;
         const asset = assets.get(interval.asset_id);
-        if (!asset || newest.getTime() - interval.started_at.getTime() < options.downtimeRequestAfterSeconds * 1_000) continue;
-        toOpen.push(downtimeRequest(asset, interval, options.downtimeRequestAfterSeconds, newest));
+        if (asset) toOpen.push(downtimeRequest(asset, interval, options.downtimeRequestAfterSeconds, interval.seen_at));
       }
       for (const request of toOpen) {
         if (request.downtimeStartAt) continue;
-        // an alarm on an asset that is down: the request carries the downtime start too
-        const interval = down.find((row) => row.asset_id === request.asset.id);
-        if (interval) request.downtimeStartAt = interval.started_at;
+        // an alarm on an asset that was down when it was raised: the request carries the downtime start too
+        const { rows: stop } = await db.query<{ started_at: Date }>(
+          `SELECT started_at FROM assets.equipment_state
+            WHERE asset_id = $1 AND state = 'DOWN' AND started_at <= $2 AND (ended_at IS NULL OR ended_at > $2)
+            ORDER BY started_at DESC LIMIT 1`,
+          [request.asset.id, request.readingTime],
+        );
+        if (stop[0]) request.downtimeStartAt = stop[0].started_at;
       }
       for (const request of toOpen) {
         const requestId = await openRequest(db, request);
@@ -123,22 +135,13 @@ function downtimeRequest(
   };
 }
 
-function lastReadingPerAsset(readings: readonly StoredReading[]): Map<string, Date> {
-  const newest = new Map<string, Date>();
-  for (const reading of readings) {
-    const current = newest.get(reading.assetId);
-    if (!current || reading.time > current) newest.set(reading.assetId, reading.time);
-  }
-  return newest;
-}
-
 /** Insert the request and its notification posting; null when the key was used before. */
 async function openRequest(db: Queryable, request: RequestToOpen): Promise<string | null> {
   const { rows } = await db.query<{ id: string }>(
-    `INSERT INTO maintenance.maintenance_request (asset_kind, asset_id, priority, status, reason, downtime_start_at, source_alarm_id, idempotency_key)
-     VALUES ($1, $2, $3, 'OPEN', $4, $5, $6, $7)
+    `INSERT INTO maintenance.maintenance_request (id, asset_kind, asset_id, priority, status, reason, downtime_start_at, source_alarm_id, idempotency_key)
+     VALUES ($8, $1, $2, $3, 'OPEN', $4, $5, $6, $7)
      ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`,
-    [request.asset.kind, request.asset.id, request.priority, request.reason, request.downtimeStartAt, request.alarmId, request.key],
+    [request.asset.kind, request.asset.id, request.priority, request.reason, request.downtimeStartAt, request.alarmId, request.key, deterministicId(`maintenance-request:${request.key}`)],
   );
   const requestId = rows[0]?.id;
   if (!requestId) return null;
