@@ -45,7 +45,9 @@ export const maintenanceResolvers = {
       const { maintenanceRequestId, sparePartRequestIds, replayed } = await requestSpareParts(prisma, caller, input, idempotencyKey);
       const maintenanceRequest = await loaders.maintenanceRequestById.load(maintenanceRequestId);
       if (!maintenanceRequest) throw new NotFoundError('maintenance request', maintenanceRequestId);
-      const sparePartRequests = (await prisma.sparePartRequest.findMany({ where: { id: { in: sparePartRequestIds } }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] })).map(toSparePartRequest);
+      // in the order the parts were given (one INSERT: they share createdAt)
+      const rows = await prisma.sparePartRequest.findMany({ where: { id: { in: sparePartRequestIds } } });
+      const sparePartRequests = rows.sort((a, b) => sparePartRequestIds.indexOf(a.id) - sparePartRequestIds.indexOf(b.id)).map(toSparePartRequest);
       return { maintenanceRequest, sparePartRequests, replayed };
     },
   },
