@@ -29,6 +29,7 @@ import { INGEST_CONSUMER, startIngestWorker } from '../../ingest/worker.ts';
 import { seedDemoPlant } from '../../prisma/seed.ts';
 import { deleteStreams, testStreamSettings } from '../support/bus.ts';
 import { databaseUrl } from '../support/database.ts';
+import { seededRandom } from '../../sim/machine.ts';
 import { eventually } from '../support/eventually.ts';
 import type { ReadingInput } from '../support/ingest.ts';
 import { hubReadingProcessors } from '../support/reaction-processors.ts';
@@ -42,18 +43,6 @@ const KILLS = 4;
 const CHILD_ACK_WAIT_MS = 1_500;
 
 const seed = Number(process.env.CRASH_REPLAY_SEED ?? Math.floor(Math.random() * 2 ** 31));
-
-/** mulberry32: a small seeded generator, so a failing run can be repeated with its seed. */
-function seededRandom(initial: number): () => number {
-  let state = initial >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 type Assets = Record<'OP10' | 'CAS10' | 'PAL20', string>;
 
