@@ -6,6 +6,7 @@ import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { signDevelopmentToken } from '../../core/auth.ts';
 import { connectBus, ensureStreams } from '../../core/bus.ts';
+import { startOutboxRelay } from '../../core/outbox.ts';
 import { createEvent, eventSubject, type EventData, type EventEnvelope, type EventType } from '../../core/events.ts';
 import { silentLogger } from '../../core/log.ts';
 import { startSubgraph } from '../../core/graphql/subgraph.ts';
@@ -208,6 +209,22 @@ describe('gateway subscriptions', () => {
     expect(subscription.results.map((result) => result.data?.erpPostingsAvailable)).toEqual(
       notifications.map((id) => ({ id, kind: 'MAINTENANCE_NOTIFICATION', status: 'PENDING', idempotencyKey: expect.stringMatching(/^subs-/) })),
     );
+
+    // the real path: inserting a posting raises the event in the outbox (a database trigger), the
+    // relay publishes it, the subscription gets the posting
+    // (the postings inserted above raised events too; this part is about a new one only)
+    await hub.database.pool.query('UPDATE events.outbox SET published_at = now() WHERE published_at IS NULL');
+    const relay = startOutboxRelay({ pool: hub.database.pool, bus, subjectPrefix: streams.SUBJECT_PREFIX, log: silentLogger });
+    try {
+      const { rows: written } = await hub.database.pool.query<{ id: string }>(
+        `INSERT INTO integration.erp_posting (kind, payload, idempotency_key) VALUES ('MAINTENANCE_NOTIFICATION', '{}', $1) RETURNING id`,
+        [`subs-${randomUUID()}`],
+      );
+      await subscription.waitForResults(3);
+      expect(subscription.results[2]?.data?.erpPostingsAvailable).toMatchObject({ id: written[0]!.id, kind: 'MAINTENANCE_NOTIFICATION' });
+    } finally {
+      await relay.stop();
+    }
     subscription.unsubscribe();
     await live(0);
   });
