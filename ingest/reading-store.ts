@@ -67,12 +67,15 @@ export async function storeReadings(db: Queryable, readings: readonly Reading[])
     [literal(times), literal(assetIds), literal(tags), literal(values), literal(texts), literal(qualities), literal(readingIds)],
   );
   if (rows.length === 0) return [];
+  // One row comes back per inserted reading, so as many rows as readings means all were new (the
+  // common case): no need to match keys.
+  const allNew = rows.length === count;
   const inserted = new Set<string>();
-  for (const row of rows) inserted.add(`${row.reading_id}@${row.ms}`);
+  if (!allNew) for (const row of rows) inserted.add(`${row.reading_id}@${row.ms}`);
   const stored: StoredReading[] = [];
   for (const reading of readings) {
     const ms = Date.parse(reading.timestamp);
-    if (!inserted.delete(`${reading.readingId}@${ms}`)) continue; // a duplicate, or the second copy of one within this batch
+    if (!allNew && !inserted.delete(`${reading.readingId}@${ms}`)) continue; // a duplicate, or the second copy of one within this batch
     const { value, valueText } = columns(reading);
     stored.push({ readingId: reading.readingId, assetId: reading.assetId, tag: reading.tag, value, valueText, quality: reading.quality, time: new Date(ms) });
   }
