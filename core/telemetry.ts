@@ -51,6 +51,57 @@ export type TelemetryRejection = (typeof telemetryRejections)[number];
 
 export type TelemetryCheck = { ok: true; message: TelemetryMessage } | { ok: false; code: TelemetryRejection; reason: string };
 
+// The fast path: a hand-written check of the common, well-formed shape that builds exactly what
+// the schema would output (unknown keys dropped, quality defaulted). It may only ACCEPT what the
+// schema accepts; anything it does not recognise (including every error) goes through zod, so
+// refusals and their messages stay the schema's. The uuid and datetime patterns are zod's own.
+const patternOf = (schema: z.ZodType): RegExp => {
+  const patterns = (schema as unknown as { _zod: { bag: { patterns?: Set<RegExp> } } })._zod.bag.patterns;
+  if (!patterns || patterns.size !== 1) throw new Error('telemetry: expected one pattern on the schema');
+  return [...patterns][0]!;
+};
+const UUID_PATTERN = patternOf(readingSchema.shape.assetId);
+const DATETIME_PATTERN = patternOf(readingSchema.shape.timestamp);
+const QUALITIES: ReadonlySet<unknown> = new Set(readingQualities);
+/** Asset ids seen valid (a fleet has few); bounded so garbage cannot grow it. */
+const validAssetIds = new Set<string>();
+
+const isText = (value: unknown, min: number, max: number): value is string => typeof value === 'string' && value.length >= min && value.length <= max;
+
+function wellFormedReading(input: unknown): Reading | undefined {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return undefined;
+  const { readingId, assetId, tag, value, unit, quality, timestamp } = input as Record<string, unknown>;
+  if (!isText(readingId, 1, 120) || !isText(tag, 1, 100) || typeof assetId !== 'string' || typeof timestamp !== 'string') return undefined;
+  if (!(typeof value === 'number' ? Number.isFinite(value) : typeof value === 'boolean' || isText(value, 1, 200))) return undefined;
+  if (unit !== undefined && !isText(unit, 0, 20)) return undefined;
+  if (quality !== undefined && !QUALITIES.has(quality)) return undefined;
+  if (!validAssetIds.has(assetId)) {
+    if (!UUID_PATTERN.test(assetId)) return undefined;
+    if (validAssetIds.size >= 10_000) validAssetIds.clear();
+    validAssetIds.add(assetId);
+  }
+  if (!DATETIME_PATTERN.test(timestamp)) return undefined;
+  // the schema's output, key order included
+  const checkedQuality = (quality ?? 'GOOD') as Reading['quality'];
+  const checkedValue = value as Reading['value'];
+  if (unit === undefined) return { readingId, assetId, tag, value: checkedValue, quality: checkedQuality, timestamp };
+  return { readingId, assetId, tag, value: checkedValue, unit: unit as string, quality: checkedQuality, timestamp };
+}
+
+function wellFormedMessage(json: unknown): TelemetryMessage | undefined {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) return undefined;
+  const { version, deviceId, readings } = json as Record<string, unknown>;
+  if (version !== TELEMETRY_VERSION || (deviceId !== undefined && !isText(deviceId, 1, 120))) return undefined;
+  if (!Array.isArray(readings) || readings.length < 1 || readings.length > MAX_READINGS_PER_MESSAGE) return undefined;
+  const out = new Array<Reading>(readings.length);
+  for (let i = 0; i < readings.length; i += 1) {
+    const reading = wellFormedReading(readings[i]);
+    if (!reading) return undefined;
+    out[i] = reading;
+  }
+  return deviceId === undefined ? { version: TELEMETRY_VERSION, readings: out } : { version: TELEMETRY_VERSION, deviceId: deviceId as string, readings: out };
+}
+
 /**
  * Decode and validate one message body without throwing: the ingest worker turns a refusal into a
  * dead letter with its code and reason. `now` bounds future timestamps. (Unknown assets need the
@@ -64,7 +115,8 @@ export function checkTelemetry(body: Uint8Array | string, now = Date.now()): Tel
   } catch (error) {
     return { ok: false, code: 'INVALID_JSON', reason: `telemetry body is not valid JSON: ${(error as Error).message}` };
   }
-  const parsed = telemetryMessageSchema.safeParse(json);
+  const fast = wellFormedMessage(json);
+  const parsed = fast ? { success: true as const, data: fast } : telemetryMessageSchema.safeParse(json);
   if (!parsed.success) {
     return {
       ok: false,

@@ -132,13 +132,19 @@ export async function startIngestWorker(options: IngestWorkerOptions): Promise<I
       if (checked.ok) accepted.push({ message, readings: checked.message.readings });
       else deadLetters.push(deadLetterOf(message, checked.code, checked.reason, receivedAt));
     }
-    const known = await assets.resolve(accepted.flatMap(({ readings }) => readings.map((reading) => reading.assetId)));
+    // asset ids per message, each once (a message usually names one asset)
+    const messageAssets = accepted.map(({ readings: messageReadings }) => {
+      const ids = new Set<string>();
+      for (const reading of messageReadings) ids.add(reading.assetId);
+      return ids;
+    });
+    const known = await assets.resolve(new Set(messageAssets.flatMap((ids) => [...ids])));
     const readings: Reading[] = [];
-    for (const { message, readings: messageReadings } of accepted) {
-      const unknown = [...new Set(messageReadings.filter((reading) => !known.has(reading.assetId)).map((reading) => reading.assetId))];
+    accepted.forEach(({ message, readings: messageReadings }, index) => {
+      const unknown = [...messageAssets[index]!].filter((id) => !known.has(id));
       if (unknown.length > 0) deadLetters.push(deadLetterOf(message, 'UNKNOWN_ASSET', `unknown asset ${unknown.join(', ')} (no line or work cell with that id)`, receivedAt));
-      else readings.push(...messageReadings);
-    }
+      else for (const reading of messageReadings) readings.push(reading);
+    });
 
     const written = await withTransaction(pool, async (client): Promise<Omit<CommittedBatch, 'committedAt'>> => {
       const stored = await storeReadings(client, readings);
@@ -166,7 +172,7 @@ export async function startIngestWorker(options: IngestWorkerOptions): Promise<I
       metrics?.rejectedInput.inc({ component: 'telemetry', code: letter.reasonCode });
       log.warn({ subject: letter.subject, streamSequence: letter.streamSequence, reasonCode: letter.reasonCode, reason: letter.reason }, 'telemetry message dead-lettered');
     }
-    if (readings.length > 0) {
+    if (metrics && readings.length > 0) {
       const newest = readings.reduce((latest, reading) => Math.max(latest, Date.parse(reading.timestamp)), 0);
       metrics?.ingestLag.set((committed.committedAt.getTime() - newest) / 1_000);
     }
