@@ -123,6 +123,10 @@ try {
   const published = new Map<string, { kind: 'downtime' | 'threshold'; at: number }>();
   const latencies = { downtime: [] as number[], threshold: [] as number[] };
   const directory = createAssetDirectory(pool);
+  // ingest/processors.ts without the pallet reaction: this load drives every counter, the
+  // palletizer's pallets_completed too, up and down with each message, and with the pallet
+  // reaction two workers deadlock and lot numbers collide (see the issue note); the probes measure
+  // the maintenance and quality reactions.
   const processors = [
     createLineStateProcessor(),
     createThresholdProcessor(),

@@ -11,12 +11,8 @@ import { startOutboxRelay } from '../core/outbox.ts';
 import { createAssetDirectory } from './asset-directory.ts';
 import { startRollupRefresher } from './rollup.ts';
 import { startIdleSweeper } from './state/idle-sweeper.ts';
-import { createLineStateProcessor } from './state/processor.ts';
-import { createThresholdProcessor } from './thresholds/processor.ts';
-import { createMaintenanceReaction, startDowntimeSweeper } from './reactions/maintenance.ts';
-import { createOperationTracker } from './reactions/operations.ts';
-import { createPalletReaction } from './reactions/pallets.ts';
-import { createQualityReaction } from './reactions/quality.ts';
+import { createReadingProcessors } from './processors.ts';
+import { startDowntimeSweeper } from './reactions/maintenance.ts';
 import { startConfirmationWindows } from './reactions/confirmation-windows.ts';
 
 export const PRODUCTION_CONFIRMATION_WINDOW_SECONDS = 300; // 5 minutes
@@ -43,15 +39,7 @@ export interface RunningIngest {
 
 export async function startIngest({ pool, bus, config, log, metrics }: IngestOptions): Promise<RunningIngest> {
   const assets = createAssetDirectory(pool);
-  // in this order: reactions see the events the detectors raised in the same batch
-  const processors = [
-    createLineStateProcessor(),
-    createThresholdProcessor(),
-    createOperationTracker(),
-    createQualityReaction(),
-    createPalletReaction(), // after the quality reaction: a crossing in the same batch holds the receipt
-    createMaintenanceReaction({ downtimeRequestAfterSeconds: config.DOWNTIME_REQUEST_AFTER_SECONDS }),
-  ];
+  const processors = createReadingProcessors({ downtimeRequestAfterSeconds: config.DOWNTIME_REQUEST_AFTER_SECONDS });
   const relay = startOutboxRelay({ pool, bus, subjectPrefix: config.SUBJECT_PREFIX, log, onPublished: (count) => metrics.eventsPublished.inc(count) });
   const workers: IngestWorker[] = [];
   for (let index = 0; index < config.INGEST_WORKERS; index += 1) {
