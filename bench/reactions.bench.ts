@@ -29,11 +29,7 @@ import { migrate } from '../core/migrations.ts';
 import { startOutboxRelay } from '../core/outbox.ts';
 import { telemetrySubject } from '../core/telemetry.ts';
 import { createAssetDirectory } from '../ingest/asset-directory.ts';
-import { createMaintenanceReaction } from '../ingest/reactions/maintenance.ts';
-import { createOperationTracker } from '../ingest/reactions/operations.ts';
-import { createQualityReaction } from '../ingest/reactions/quality.ts';
-import { createLineStateProcessor } from '../ingest/state/processor.ts';
-import { createThresholdProcessor } from '../ingest/thresholds/processor.ts';
+import { createReadingProcessors } from '../ingest/processors.ts';
 import { startIngestWorker, type CommittedBatch } from '../ingest/worker.ts';
 import { seedDemoPlant } from '../prisma/seed.ts';
 import { integrationSubgraph } from '../subgraphs/integration/index.ts';
@@ -123,17 +119,7 @@ try {
   const published = new Map<string, { kind: 'downtime' | 'threshold'; at: number }>();
   const latencies = { downtime: [] as number[], threshold: [] as number[] };
   const directory = createAssetDirectory(pool);
-  // ingest/processors.ts without the pallet reaction: this load drives every counter, the
-  // palletizer's pallets_completed too, up and down with each message, and with the pallet
-  // reaction two workers deadlock and lot numbers collide (see the issue note); the probes measure
-  // the maintenance and quality reactions.
-  const processors = [
-    createLineStateProcessor(),
-    createThresholdProcessor(),
-    createOperationTracker(),
-    createQualityReaction(),
-    createMaintenanceReaction({ downtimeRequestAfterSeconds: settings.BENCH_DOWNTIME_AFTER_SECONDS }),
-  ];
+  const processors = createReadingProcessors({ downtimeRequestAfterSeconds: settings.BENCH_DOWNTIME_AFTER_SECONDS });
   const relay = startOutboxRelay({ pool, bus, subjectPrefix: streams.SUBJECT_PREFIX, log: silentLogger });
   cleanups.push(() => relay.stop());
   let loadStored = 0;

@@ -1,5 +1,5 @@
 // The ingest side of a hub process: workers on the TELEMETRY consumer with the line state,
-// threshold, operation-tracking, quality-reaction, pallet-reaction and maintenance-reaction processors; the confirmation windows job;
+// threshold, operation-tracking, quality-reaction and maintenance-reaction processors; the confirmation job (windows and pallets);
 // the outbox relay that publishes their events; the idle sweep and the rollup job. `npm start`
 // runs it next to the graph; `npm run start:ingest` runs it alone.
 import type { NatsConnection } from '@nats-io/transport-node';

@@ -4,7 +4,6 @@
 import type { ReadingProcessor } from './pipeline.ts';
 import { createMaintenanceReaction } from './reactions/maintenance.ts';
 import { createOperationTracker } from './reactions/operations.ts';
-import { createPalletReaction } from './reactions/pallets.ts';
 import { createQualityReaction } from './reactions/quality.ts';
 import { createLineStateProcessor } from './state/processor.ts';
 import { createThresholdProcessor } from './thresholds/processor.ts';
@@ -20,7 +19,6 @@ export function createReadingProcessors(settings: ReadingProcessorSettings): Rea
     createThresholdProcessor(),
     createOperationTracker(),
     createQualityReaction(),
-    createPalletReaction(), // after the quality reaction: a crossing in the same batch holds the receipt
     createMaintenanceReaction({ downtimeRequestAfterSeconds: settings.downtimeRequestAfterSeconds }),
   ];
 }

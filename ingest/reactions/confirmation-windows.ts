@@ -22,7 +22,7 @@ import { postingPayload } from '../../core/postings.ts';
 import { deterministicId } from '../deterministic-id.ts';
 import { backflush } from './backflush.ts';
 import { postStatus } from './operations.ts';
-import { releaseWaitingReceipts } from './pallets.ts';
+import { completePallets, releaseWaitingReceipts } from './pallets.ts';
 import { isOrderHeld } from './quality.ts';
 
 export const CONFIRMATION_GRACE_SECONDS = 10; // late readings of a window still count
@@ -224,6 +224,9 @@ export function startConfirmationWindows(options: ConfirmationWindowsOptions): C
     });
 
   const closeWindows = async (now = new Date()): Promise<number> => {
+    // pallets first: an operation this run completes still gets the pallets counted before its end
+    const pallets = await completePallets(pool, now, graceMs, log);
+    if (pallets > 0) log.info({ pallets }, 'pallets completed');
     const { rows } = await pool.query<{ id: string }>(`SELECT id FROM orders.operation WHERE status = 'IN_PROGRESS' AND actual_start_at IS NOT NULL ORDER BY actual_start_at`);
     let written = 0;
     for (const { id } of rows) written += await confirmOperation(id, now);

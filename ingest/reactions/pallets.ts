@@ -1,13 +1,18 @@
-// Pallet completion → finished-goods receipt, inside the ingest transaction. The palletizer's
-// cumulative counter `pallets_completed` (a COUNTER tag, seed: LYO/PCK1/PAL20) going up by n completes
-// n pallets of the order whose operation is in progress on that work cell. A pallet holds what the
-// work cell counted good for the operation (its COUNTER_GOOD, reset-safe, from the operation's start
-// up to and including the completing reading) minus what the order's earlier pallets hold; n pallets
-// at once share it evenly. The first reading of the counter is its baseline (completes nothing).
-// Per pallet, keyed by the counter reading (so a replay completes nothing twice):
+// Pallet completion → finished-goods receipt, worked out by the confirmation job from stored readings
+// (not inside the ingest transaction: a redelivered or replayed counter reading may be stored before
+// the work cell's operation started or before the readings before it, so only stored data, in time
+// order and after the same grace as confirmations, gives the same pallets however the stream arrived).
+// The palletizer's cumulative counter `pallets_completed` (a COUNTER tag, seed: LYO/PCK1/PAL20) going
+// up by n completes n pallets of the order whose operation ran on that work cell at the reading's time
+// ([actual start, actual end)). A pallet holds what the work cell counted good for the operation (its
+// COUNTER_GOOD, reset-safe, from the operation's start up to and including the completing reading)
+// minus what the order's earlier pallets hold; n pallets at once share it evenly. The counter's first
+// reading is its baseline (completes nothing).
+// Per pallet, keyed by the counter reading (so a second run completes nothing twice):
 // - inventory.pallet COMPLETE with its quantity, an SSCC (GS1 company prefix from the material's GTIN,
 //   serial from the pallet id), at the line-side location of the order's line;
-// - an FG material lot `<erp order>-P<nnn>` (one per pallet), QUARANTINE while the order is held;
+// - an FG material lot `<erp order>-P<nnn>` (one per pallet, numbered by the pallets made), QUARANTINE
+//   while the order is held;
 // - a PRODUCE material movement (`produce:pallet:<pallet>`) carrying the counter reading's id.
 // Then, unless the order has an undecided inspection lot or an active quality hold (isOrderHeld,
 // the same gate as the order's completion), the receipt is released at once (releaseReceipt):
@@ -16,13 +21,13 @@
 // location; the TRANSFER posting is the warehouse's task, acknowledged by the WMS/ERP adapter — and,
 // when the order's received quantity reaches its planned quantity and the order has a customer, one
 // orders.shipment_readiness row (READY) and a SHIPMENT_READINESS posting (`shipment-readiness:<order>`).
-// A held order's receipts wait: the confirmation job's next run after the decision releases them
+// A held order's receipts wait: the job's next run after the decision releases them
 // (releaseWaitingReceipts), dated at the decision like the completion it gates.
 import type pg from 'pg';
 import { withTransaction, type Queryable } from '../../core/db.ts';
+import type { Logger } from '../../core/log.ts';
 import { postingPayload } from '../../core/postings.ts';
 import { deterministicId } from '../deterministic-id.ts';
-import type { ReadingProcessor } from '../pipeline.ts';
 import { releasedAt, windowFigures } from './confirmation-windows.ts';
 import { isOrderHeld } from './quality.ts';
 
@@ -30,10 +35,19 @@ import { isOrderHeld } from './quality.ts';
 export const PALLET_COUNTER_TAG = 'pallets_completed';
 /** Keeps the per-order pallet lock apart from the other advisory locks. */
 const PALLET_LOCK_SEED = 4_711_008;
+/**
+ * Operations completed longer ago than this are not looked at again: a pallet counter reading that
+ * arrives more than a day after its operation completed makes no pallet (and is logged nowhere).
+ */
+const COMPLETED_OPERATION_HORIZON_HOURS = 24;
 
-interface RunningOperation {
+interface PalletOperation {
   operation_id: string;
+  work_cell_id: string;
   actual_start_at: Date;
+  actual_end_at: Date | null;
+  /** the next operation started on the work cell: the readings from then on are its own */
+  next_start_at: Date | null;
   order_id: string;
   erp_order_number: string;
   material_id: string;
@@ -41,66 +55,99 @@ interface RunningOperation {
   unit: string;
 }
 
-export function createPalletReaction(): ReadingProcessor {
-  return {
-    name: 'pallet-reaction',
-    async process(readings, { client, assets, log }) {
-      const db = client as Queryable;
-      const counts = readings.filter(
-        (reading) => reading.tag === PALLET_COUNTER_TAG && reading.value !== null && reading.quality !== 'BAD' && assets.get(reading.assetId)?.tags.get(reading.tag)?.kind === 'COUNTER',
-      );
-      for (const reading of counts) {
-        const { rows: previous } = await db.query<{ value: number }>(
-          `SELECT value FROM telemetry.reading WHERE asset_id = $1 AND tag = $2 AND time < $3 AND value IS NOT NULL ORDER BY time DESC LIMIT 1`,
-          [reading.assetId, reading.tag, reading.time],
-        );
-        if (!previous[0]) continue; // the counter's baseline
-        const value = reading.value!;
-        const completed = Math.floor(value >= previous[0].value ? value - previous[0].value : value);
-        if (completed <= 0) continue;
-        const { rows } = await db.query<RunningOperation>(
-          `SELECT op.id AS operation_id, op.actual_start_at, o.id AS order_id, o.erp_order_number, o.material_id, m.gtin, o.unit
-             FROM orders.operation op JOIN orders.production_order o ON o.id = op.order_id JOIN inventory.material m ON m.id = o.material_id
-            WHERE op.work_cell_id = $1 AND op.status = 'IN_PROGRESS' AND op.actual_start_at IS NOT NULL
-            ORDER BY op.actual_start_at DESC LIMIT 1`,
-          [reading.assetId],
-        );
-        const operation = rows[0];
-        if (!operation) {
-          log.warn({ assetId: reading.assetId, readingId: reading.readingId, pallets: completed }, 'pallets completed with no operation in progress: no pallet recorded');
-          continue;
-        }
-        await db.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, $2))`, [operation.order_id, PALLET_LOCK_SEED]);
-        const figures = await windowFigures(db, reading.assetId, operation.actual_start_at, new Date(reading.time.getTime() + 1));
-        const { rows: onPallets } = await db.query<{ quantity: number; pallets: number }>(
-          `SELECT coalesce(sum(quantity), 0)::float8 AS quantity, count(*)::int AS pallets FROM inventory.pallet WHERE order_id = $1`,
-          [operation.order_id],
-        );
-        const remaining = figures.good - onPallets[0]!.quantity;
-        const each = Math.floor(remaining / completed);
-        const held = await isOrderHeld(db, operation.order_id);
-        for (let n = 1; n <= completed; n += 1) {
-          const quantity = n < completed ? each : remaining - each * (completed - 1);
-          if (quantity <= 0) {
-            log.warn({ assetId: reading.assetId, readingId: reading.readingId, orderId: operation.order_id }, 'pallet completed with nothing counted on it: no pallet recorded');
-            continue;
-          }
-          const palletId = await completePallet(db, operation, {
-            key: `${reading.assetId}:${reading.readingId}:${n}`,
-            ordinal: onPallets[0]!.pallets + n,
-            quantity,
-            at: reading.time,
-            held,
-            sourceEventIds: [reading.readingId],
-          });
-          if (!palletId) continue;
-          if (held) log.info({ palletId, orderId: operation.order_id }, 'pallet completed; its goods receipt waits for the inspection decision');
-          else await releaseReceipt(db, palletId, reading.time);
-        }
+interface CounterStep {
+  reading_id: string;
+  time: Date;
+  value: number;
+  previous: number | null;
+}
+
+/**
+ * Completes the pallets of every palletizing operation whose counter readings are older than the
+ * grace, each operation in a transaction of its own under its order's lock. Resolves with the
+ * pallets made.
+ */
+export async function completePallets(pool: pg.Pool, now: Date, graceMs: number, log: Logger): Promise<number> {
+  const { rows: operations } = await pool.query<PalletOperation>(
+    `SELECT op.id AS operation_id, op.work_cell_id, op.actual_start_at, op.actual_end_at,
+            (SELECT min(n.actual_start_at) FROM orders.operation n WHERE n.work_cell_id = op.work_cell_id AND n.actual_start_at > op.actual_start_at) AS next_start_at,
+            o.id AS order_id, o.erp_order_number, o.material_id, m.gtin, o.unit
+       FROM orders.operation op JOIN orders.production_order o ON o.id = op.order_id JOIN inventory.material m ON m.id = o.material_id
+      WHERE op.actual_start_at IS NOT NULL
+        AND (op.status = 'IN_PROGRESS' OR (op.status = 'COMPLETED' AND op.actual_end_at > $1::timestamptz - make_interval(hours => $2)))
+        AND EXISTS (SELECT 1 FROM assets.tag t WHERE t.asset_id = op.work_cell_id AND t.name = $3 AND t.kind = 'COUNTER')
+      ORDER BY op.actual_start_at, op.id`,
+    [now, COMPLETED_OPERATION_HORIZON_HOURS, PALLET_COUNTER_TAG],
+  );
+  const until = new Date(now.getTime() - graceMs);
+  let made = 0;
+  for (const operation of operations) {
+    made += await withTransaction(pool, (client) => completeOperationPallets(client, operation, until, log));
+  }
+  return made;
+}
+
+/** The operation's counter readings in [start, min(end, next start, until)) after its last pallet, in time order. */
+async function completeOperationPallets(db: Queryable, operation: PalletOperation, until: Date, log: Logger): Promise<number> {
+  await db.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, $2))`, [operation.order_id, PALLET_LOCK_SEED]);
+  const ends = [until, operation.actual_end_at, operation.next_start_at].filter((end): end is Date => end !== null);
+  const to = new Date(Math.min(...ends.map((end) => end.getTime())));
+  const { rows: last } = await db.query<{ at: Date | null }>(
+    `SELECT max(p.completed_at) AS at FROM inventory.pallet p
+      WHERE p.order_id = $1 AND EXISTS (SELECT 1 FROM inventory.material_movement mv WHERE mv.idempotency_key = 'produce:pallet:' || p.id AND mv.operation_id = $2)`,
+    [operation.order_id, operation.operation_id],
+  );
+  const lastPalletAt = last[0]?.at ?? null;
+  const from = lastPalletAt && lastPalletAt > operation.actual_start_at ? lastPalletAt : operation.actual_start_at;
+  // the reading before `from` is the first step's previous value; the last pallet's own reading is done
+  const { rows: steps } = await db.query<CounterStep>(
+    `WITH series AS (
+       (SELECT time, value, reading_id FROM telemetry.reading
+         WHERE asset_id = $1 AND tag = $2 AND value IS NOT NULL AND quality <> 'BAD' AND time < $3 ORDER BY time DESC, reading_id DESC LIMIT 1)
+       UNION ALL
+       (SELECT time, value, reading_id FROM telemetry.reading
+         WHERE asset_id = $1 AND tag = $2 AND value IS NOT NULL AND quality <> 'BAD' AND time >= $3 AND time < $4))
+     SELECT reading_id, time, value, previous FROM (
+       SELECT reading_id, time, value, lag(value) OVER (ORDER BY time, reading_id) AS previous FROM series) AS steps
+      WHERE time >= $3 AND previous IS NOT NULL AND time > coalesce($5::timestamptz, '-infinity')
+      ORDER BY time, reading_id`,
+    [operation.work_cell_id, PALLET_COUNTER_TAG, from, to, lastPalletAt],
+  );
+  let made = 0;
+  for (const step of steps) {
+    const completed = Math.floor(step.value >= step.previous! ? step.value - step.previous! : step.value);
+    if (completed <= 0) continue;
+    const figures = await windowFigures(db, operation.work_cell_id, operation.actual_start_at, new Date(step.time.getTime() + 1));
+    const { rows: onPallets } = await db.query<{ quantity: number; pallets: number }>(
+      `SELECT coalesce(sum(quantity), 0)::float8 AS quantity, count(*)::int AS pallets FROM inventory.pallet WHERE order_id = $1`,
+      [operation.order_id],
+    );
+    const remaining = figures.good - onPallets[0]!.quantity;
+    const each = Math.floor(remaining / completed);
+    const held = await isOrderHeld(db, operation.order_id);
+    let ordinal = onPallets[0]!.pallets; // lot numbers count the pallets made, not the counter's steps
+    for (let n = 1; n <= completed; n += 1) {
+      const quantity = n < completed ? each : remaining - each * (completed - 1);
+      if (quantity <= 0) {
+        log.warn({ assetId: operation.work_cell_id, readingId: step.reading_id, orderId: operation.order_id }, 'pallet completed with nothing counted on it: no pallet recorded');
+        continue;
       }
-      return [];
-    },
-  };
+      const palletId = await completePallet(db, operation, {
+        key: `${operation.work_cell_id}:${step.reading_id}:${n}`,
+        ordinal: ordinal + 1,
+        quantity,
+        at: step.time,
+        held,
+        sourceEventIds: [step.reading_id],
+      });
+      if (!palletId) continue;
+      ordinal += 1;
+      made += 1;
+      if (held) log.info({ palletId, orderId: operation.order_id }, 'pallet completed; its goods receipt waits for the inspection decision');
+      else await releaseReceipt(db, palletId, step.time);
+    }
+  }
+  return made;
 }
 
 interface PalletToComplete {
@@ -113,7 +160,7 @@ interface PalletToComplete {
 }
 
 /** Pallet, FG lot and PRODUCE movement; resolves with the pallet id, or null if it existed. */
-async function completePallet(db: Queryable, operation: RunningOperation, pallet: PalletToComplete): Promise<string | null> {
+async function completePallet(db: Queryable, operation: PalletOperation, pallet: PalletToComplete): Promise<string | null> {
   const palletId = deterministicId(`pallet:${pallet.key}`);
   const lotId = deterministicId(`pallet-lot:${pallet.key}`);
   const { rows: lineSide } = await db.query<{ id: string }>(

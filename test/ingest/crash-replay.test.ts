@@ -42,15 +42,13 @@ const END = 600; // the script's last tick
 const KILLS = 4;
 const CHILD_ACK_WAIT_MS = 1_500;
 
-// A fixed seed by default, so CI runs the same kills every time; CRASH_REPLAY_SEED=<n> tries others.
+// Fixed seeds by default, so CI runs the same kills every time; CRASH_REPLAY_SEED=<n> tries others.
 const SEED = Number(process.env.CRASH_REPLAY_SEED ?? 79392659);
-// KNOWN BUG (found by this test, not fixed): with these kill points the crashed run records no
-// pallet for two pallets_completed readings. A redelivered message is processed after the reaction
-// it depends on ran: the pallet reaction (ingest/reactions/pallets.ts) reads the operation in
-// progress, the counter's previous reading and the good count AT PROCESSING TIME, so a counter
-// reading handled before the work cell's operation started (or before its earlier readings were
-// stored) finds no operation, is stored anyway, and the replay never looks at it again.
-const KNOWN_FAILING_SEED = 1894056839;
+// These kill points made the crashed run lose two pallets while pallets were completed inside the
+// ingest transaction (a pallets_completed reading redelivered before the work cell's operation
+// started found no operation, was stored, and never looked at again). Pallets are now completed by
+// the confirmation job from stored readings; this seed keeps that ordering covered.
+const OUT_OF_ORDER_PALLETS_SEED = 1894056839;
 
 type Assets = Record<'OP10' | 'CAS10' | 'PAL20', string>;
 
@@ -335,6 +333,5 @@ describe('crash and replay: the postings of a run with a worker killed at random
   };
 
   it(`the same postings, keys and quantities, with no duplicates and nothing missing (${KILLS} kills, seed ${SEED})`, () => crashAndReplay(SEED), 90_000);
-  // Passes while the bug above is there; when it is fixed this fails: make it an ordinary it().
-  it.failing(`KNOWN BUG: pallets lost when a pallet counter reading is redelivered out of order (seed ${KNOWN_FAILING_SEED})`, () => crashAndReplay(KNOWN_FAILING_SEED), 90_000);
+  it(`the same pallets when a pallet counter reading is redelivered before its operation started (seed ${OUT_OF_ORDER_PALLETS_SEED})`, () => crashAndReplay(OUT_OF_ORDER_PALLETS_SEED), 90_000);
 });

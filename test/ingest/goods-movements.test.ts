@@ -1,8 +1,8 @@
 // Goods movements end to end on real PostgreSQL and NATS, on the seed's packaging order 3000301
 // (FG-1101, case of 12: BOM SF-2101 ×12, PK-4103 ×1, PK-4104 ×1; operations CAS10 → PAL20 → STW30):
 // confirmations of the first operation backflush the BOM (GOODS_ISSUE 261 + CONSUME movements);
-// the palletizer's pallets_completed counter completes pallets → FG lot, GOODS_RECEIPT 101, put-away
-// (TRANSFER 311 to WH01) and, with the order's quantity received, shipment readiness for INITECH;
+// the palletizer's pallets_completed counter completes pallets (in the confirmation job, once the
+// grace has passed) → FG lot, GOODS_RECEIPT 101, put-away (TRANSFER 311 to WH01) and, with the order's quantity received, shipment readiness for INITECH;
 // a replay of the same readings creates nothing twice; a held order's receipt waits for the decision.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
@@ -16,7 +16,7 @@ import { silentLogger } from '../../core/log.ts';
 import { postingPayload } from '../../core/postings.ts';
 import { startConfirmationWindows, type ConfirmationWindows } from '../../ingest/reactions/confirmation-windows.ts';
 import { createOperationTracker } from '../../ingest/reactions/operations.ts';
-import { createPalletReaction, sscc } from '../../ingest/reactions/pallets.ts';
+import { sscc } from '../../ingest/reactions/pallets.ts';
 import { createQualityReaction } from '../../ingest/reactions/quality.ts';
 import { createLineStateProcessor } from '../../ingest/state/processor.ts';
 import { createThresholdProcessor } from '../../ingest/thresholds/processor.ts';
@@ -62,7 +62,7 @@ describe('goods movements: backflush per confirmation, pallet completion → FG 
       bus: fixture.bus,
       streams: fixture.streams,
       log: silentLogger,
-      processors: [createLineStateProcessor(), createThresholdProcessor(), createOperationTracker(), createQualityReaction(), createPalletReaction()],
+      processors: [createLineStateProcessor(), createThresholdProcessor(), createOperationTracker(), createQualityReaction()],
     });
     windows = startConfirmationWindows({ pool, log: silentLogger, windowSeconds: WINDOW, graceSeconds: 10, intervalMs: 60 * 60 * 1_000 });
   });
@@ -162,6 +162,10 @@ describe('goods movements: backflush per confirmation, pallet completion → FG 
   it('a pallet completion on the palletizer makes a COMPLETE pallet, an FG lot, a GOODS_RECEIPT (101) and a put-away to WH01; a replay adds nothing', async () => {
     await fixture.publish(palletizer());
     await fixture.idle();
+    // the job completes pallets from stored readings older than the grace: not yet the one at 200 s
+    await windows.closeWindows(at(205));
+    expect((await pallets()).map((p) => p.completed_at)).toEqual([at(100)]);
+    await windows.closeWindows(at(215));
     const made = await pallets();
     expect(made.map((p) => [p.status, p.quantity, p.lot_number, p.lot_status, p.location, p.completed_at])).toEqual([
       ['COMPLETE', 60, '3000301-P001', 'AVAILABLE', 'WH01', at(100)],
@@ -197,6 +201,7 @@ describe('goods movements: backflush per confirmation, pallet completion → FG 
     const before = await snapshot();
     await fixture.publish([...casePacker(), ...palletizer()], 'replay-everything');
     await fixture.idle();
+    await windows.closeWindows(at(215));
     expect(await snapshot()).toEqual(before);
   });
 
@@ -210,12 +215,12 @@ describe('goods movements: backflush per confirmation, pallet completion → FG 
 
     await fixture.publish(thirdPallet());
     await fixture.idle();
+    // the job runs while the order is held: the pallet completes, nothing is released
+    await windows.closeWindows(at(400));
     const third = (await pallets())[2]!;
     expect([third.status, third.quantity, third.lot_number, third.lot_status, third.location]).toEqual(['COMPLETE', 60, '3000301-P003', 'QUARANTINE', 'LS-PCK1']);
     expect((await postings(['GOODS_RECEIPT'])).map((p) => p.payload.palletId)).not.toContain(third.id);
     expect((await movements()).filter((m) => m.kind === 'PRODUCE')).toHaveLength(3);
-    // the job runs while still held: nothing is released
-    await windows.closeWindows(at(400));
     expect(await postings(['GOODS_RECEIPT'])).toHaveLength(2);
     expect(await readiness()).toEqual([]);
 
