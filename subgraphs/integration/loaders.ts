@@ -17,6 +17,8 @@ export interface IntegrationLoaders {
   /** The audit trail: a posting's reading window, and outbox events by id (null: no such event). */
   windowByPostingId: DataLoader<string, PostingWindow | null>;
   eventById: DataLoader<string, TraceEventRecord | null>;
+  /** A maintenance request's ERP notification number: its confirmed notification posting's document id. */
+  notificationNumberByRequestId: DataLoader<string, string | null>;
 }
 
 export function createIntegrationLoaders(prisma: PrismaClient, _caller: Caller): IntegrationLoaders {
@@ -38,5 +40,14 @@ export function createIntegrationLoaders(prisma: PrismaClient, _caller: Caller):
     }),
     windowByPostingId: new DataLoader(async (postingIds) => rowsByKey(postingIds, await windowsByPostingIds(prisma, postingIds), (row) => row.postingId)),
     eventById: new DataLoader(async (eventIds) => rowsByKey(eventIds, await eventsByIds(prisma, eventIds), (row) => row.id)),
+    notificationNumberByRequestId: new DataLoader(async (requestIds) => {
+      const rows = await prisma.erpPosting.findMany({
+        where: { kind: 'MAINTENANCE_NOTIFICATION', status: 'CONFIRMED', maintenanceRequestId: { in: [...requestIds] } },
+        select: { maintenanceRequestId: true, erpDocumentId: true },
+        orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+      });
+      const found = rowsByKey(requestIds, rows, (row) => row.maintenanceRequestId ?? '');
+      return found.map((row) => row?.erpDocumentId ?? null);
+    }),
   };
 }

@@ -73,6 +73,10 @@ export const integrationResolvers = {
       return readingsOf(prisma, window, events.flatMap((event) => (event.readingId ? [event.readingId] : [])), args);
     },
   },
+  MaintenanceRequest: {
+    __resolveReference: ({ id }: { id: string }) => ({ id }),
+    erpNotificationNumber: ({ id }: { id: string }, _: unknown, { loaders }: Context) => loaders.notificationNumberByRequestId.load(id),
+  },
   ErpPostingDerivation: {
     __resolveType: (derivation: { __typename: string }) => derivation.__typename,
   },

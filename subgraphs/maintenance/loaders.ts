@@ -67,7 +67,7 @@ const ALARM_COLUMNS = Prisma.sql`id, asset_kind::text AS "assetKind", asset_id A
 
 const REQUEST_COLUMNS = Prisma.sql`id, asset_kind::text AS "assetKind", asset_id AS "assetId", priority::text AS priority,
   status::text AS status, reason, description, downtime_start_at AS "downtimeStartAt", downtime_end_at AS "downtimeEndAt",
-  source_alarm_id AS "sourceAlarmId", erp_notification_number AS "erpNotificationNumber", idempotency_key AS "idempotencyKey",
+  source_alarm_id AS "sourceAlarmId", idempotency_key AS "idempotencyKey",
   completed_at AS "completedAt", created_at AS "createdAt", updated_at AS "updatedAt"`;
 
 /** The same line with other work cells (a direct call without them) is another group. */

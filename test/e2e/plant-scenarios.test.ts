@@ -304,7 +304,8 @@ describe('plant scenarios through the gateway: release → run → complete', ()
       mill('m-g3', 170, 'good_count', 15),
       mill('m-g4', 200, 'good_count', 21),
     ]);
-    expect(await requests()).toEqual([{ ...request, downtimeEndAt: iso(150) }]);
+    // the EAM's number for the acknowledged notification shows on the request
+    expect(await requests()).toEqual([{ ...request, downtimeEndAt: iso(150), erpNotificationNumber: 'EAM-10004711' }]);
 
     expect(await confirmationJob.closeWindows(at(260))).toBe(3);
     expect(await confirmations(order.id)).toEqual([
@@ -330,14 +331,8 @@ describe('plant scenarios through the gateway: release → run → complete', ()
     expect(await erpPostings({ orderId: order.id, kind: ['PRODUCTION_CONFIRMATION', 'OPERATION_STATUS'] })).toHaveLength(7);
   });
 
-  // Product bug, left for a design decision: MaintenanceRequest.erpNotificationNumber is documented as
-  // "the ERP/EAM notification number, once the notification posting is confirmed", but nothing ever
-  // writes maintenance.maintenance_request.erp_notification_number: acknowledgeErpPosting(s) only
-  // update integration.erp_posting, and the maintenance subgraph may not read the integration schema.
-  // The fix needs one of: the integration subgraph resolving the field (MaintenanceRequest entity,
-  // from the CONFIRMED MAINTENANCE_NOTIFICATION posting's erp_document_id), or an event on
-  // confirmation that the maintenance side applies. Until then the field is always null.
-  it.failing('CNC line: the EAM\'s notification number, acknowledged for the notification posting, shows on the maintenance request', async () => {
+  // The number is the integration subgraph's: the confirmed MAINTENANCE_NOTIFICATION posting's document id.
+  it('CNC line: the EAM\'s notification number, acknowledged for the notification posting, shows on the maintenance request', async () => {
     const at = clockOf(0);
     const op20 = idOf('BER/CNC1/OP20');
     await machineReports(['BER', 'CNC1', 'OP20'], [deviceOf(op20, at)('t-t1', 1_000, 'spindle_temp', 80)]); // beyond its high alarm limit 75

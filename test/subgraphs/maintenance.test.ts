@@ -18,7 +18,7 @@ const ALARMS_PAGE = `query($first: Int, $after: String, $filter: AlarmFilter) {
 const REQUESTS_PAGE = `query($first: Int, $after: String, $filter: MaintenanceRequestFilter) {
   maintenanceRequests(first: $first, after: $after, filter: $filter) {
     totalCount pageInfo { hasNextPage endCursor }
-    edges { node { id reason status priority createdAt erpNotificationNumber line { id } workCell { id }
+    edges { node { id reason status priority createdAt line { id } workCell { id }
       sourceAlarm { code } sparePartRequests { quantity unit status } } }
   }
 }`;
