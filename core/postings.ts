@@ -70,7 +70,18 @@ export const postingPayloadSchemas = {
     at: timestamp,
   }),
   GOODS_ISSUE: z.object({ ...orderReference, ...materialLine, movementType: z.literal('261'), postedFor: z.string().min(1) }),
-  GOODS_RECEIPT: z.object({ ...orderReference, ...materialLine, movementType: z.literal('101'), palletId: id.nullable() }),
+  GOODS_RECEIPT: z.object({
+    ...orderReference,
+    ...materialLine,
+    movementType: z.literal('101'),
+    palletId: id.nullable(),
+    /**
+     * The stock the goods are received into; absent means UNRESTRICTED (unrestricted-use stock).
+     * BLOCKED: a pallet whose inspection lot was rejected — received so the ERP can scrap or rework
+     * it, never available or put away.
+     */
+    stockType: z.enum(['UNRESTRICTED', 'BLOCKED']).optional(),
+  }),
   TRANSFER: z.object({ ...materialLine, movementType: z.literal('311'), fromLocationCode: z.string().min(1), toLocationCode: z.string().min(1) }),
   SCRAP: z.object({ ...materialLine, orderId: id.nullable(), erpOrderNumber: z.string().nullable(), movementType: z.literal('551'), reason: z.string().min(1) }),
   MAINTENANCE_NOTIFICATION: z.object({

@@ -22,14 +22,20 @@
 // when the order's received quantity reaches its planned quantity and the order has a customer, one
 // orders.shipment_readiness row (READY) and a SHIPMENT_READINESS posting (`shipment-readiness:<order>`).
 // A held order's receipts wait: the job's next run after the decision releases them
-// (releaseWaitingReceipts), dated at the decision like the completion it gates.
+// (releaseWaitingReceipts), dated at the decision like the completion it gates. How depends on the
+// decision (isRejectedSince): accepted, exactly as above; rejected — the order has a REJECTED
+// inspection lot decided at or after the pallet's completion — the GOODS_RECEIPT is still posted
+// (the goods exist; the ERP must hold them to scrap or rework them) but into blocked stock
+// (`stockType: 'BLOCKED'`), the FG lot becomes BLOCKED, the pallet stays at the line side (no
+// put-away) and its quantity never counts towards shipment readiness. A pallet completed while the
+// order is not held is released at once as above, whatever was decided before it.
 import type pg from 'pg';
 import { withTransaction, type Queryable } from '../../core/db.ts';
 import type { Logger } from '../../core/log.ts';
 import { postingPayload } from '../../core/postings.ts';
 import { deterministicId } from '../deterministic-id.ts';
 import { releasedAt, windowFigures } from './confirmation-windows.ts';
-import { isOrderHeld } from './quality.ts';
+import { isOrderHeld, isRejectedSince } from './quality.ts';
 
 /** The palletizer's cumulative counter of completed pallets (tag kind COUNTER). */
 export const PALLET_COUNTER_TAG = 'pallets_completed';
@@ -205,11 +211,16 @@ interface ReceiptRow {
   source_event_ids: string[];
 }
 
+/** The stock a pallet is received into (GOODS_RECEIPT stockType). */
+export type ReceiptStock = 'UNRESTRICTED' | 'BLOCKED';
+
 /**
  * The ERP side of a completed pallet: GOODS_RECEIPT, put-away (TRANSFER movement + posting) and,
- * with the order's last pallet, shipment readiness. Resolves false if it was released before.
+ * with the order's last pallet, shipment readiness. Into BLOCKED stock (a rejected pallet): the
+ * GOODS_RECEIPT says so, the lot becomes BLOCKED, and there is no put-away and no shipment
+ * readiness. Resolves false if it was released before.
  */
-export async function releaseReceipt(db: Queryable, palletId: string, at: Date): Promise<boolean> {
+export async function releaseReceipt(db: Queryable, palletId: string, at: Date, stock: ReceiptStock = 'UNRESTRICTED'): Promise<boolean> {
   const { rows } = await db.query<ReceiptRow>(
     `SELECT p.id AS pallet_id, p.quantity::float8 AS quantity, p.unit, l.id AS lot_id, l.lot_number, m.id AS material_id, m.erp_material_number AS material_number,
             o.id AS order_id, o.erp_order_number, o.site_id, src.id AS from_id, src.code AS from_code, dst.id AS to_id, dst.code AS to_code,
@@ -236,6 +247,7 @@ export async function releaseReceipt(db: Queryable, palletId: string, at: Date):
     locationCode: pallet.from_code,
     movementType: '101',
     palletId,
+    ...(stock === 'BLOCKED' ? { stockType: 'BLOCKED' } : {}), // absent: unrestricted, as before
   });
   const posted = await db.query(
     `INSERT INTO integration.erp_posting (kind, payload, idempotency_key, order_id, lot_id, source_event_ids)
@@ -243,6 +255,11 @@ export async function releaseReceipt(db: Queryable, palletId: string, at: Date):
     [JSON.stringify(receipt), receiptKey, pallet.order_id, pallet.lot_id, pallet.source_event_ids],
   );
   if (posted.rows.length === 0) return false;
+  if (stock === 'BLOCKED') {
+    // rejected: blocked at the line side until the nonconformance is dealt with; not for shipment
+    await db.query(`UPDATE inventory.material_lot SET status = 'BLOCKED', updated_at = now() WHERE id = $1 AND status = 'QUARANTINE'`, [pallet.lot_id]);
+    return true;
+  }
   await db.query(`UPDATE inventory.material_lot SET status = 'AVAILABLE', updated_at = now() WHERE id = $1 AND status = 'QUARANTINE'`, [pallet.lot_id]);
 
   // put-away: from the line side to the site's warehouse
@@ -277,14 +294,18 @@ export async function releaseReceipt(db: Queryable, palletId: string, at: Date):
   return true;
 }
 
-/** The order's received pallets reach its quantity: one READY row and one SHIPMENT_READINESS posting, for orders with a customer. */
+/**
+ * The order's received pallets reach its quantity: one READY row and one SHIPMENT_READINESS posting,
+ * for orders with a customer. Pallets received into blocked stock (rejected) are not counted.
+ */
 async function shipmentReadiness(db: Queryable, orderId: string, at: Date): Promise<void> {
   const { rows } = await db.query<{ erp_order_number: string; customer_id: string | null; planned: number; unit: string; received: number; pallet_ids: string[] }>(
     `SELECT o.erp_order_number, o.customer_id, o.quantity::float8 AS planned, o.unit,
             coalesce(sum(p.quantity), 0)::float8 AS received, coalesce(array_agg(p.id ORDER BY p.completed_at, p.id) FILTER (WHERE p.id IS NOT NULL), '{}') AS pallet_ids
        FROM orders.production_order o
        LEFT JOIN inventory.pallet p ON p.order_id = o.id AND p.status IN ('COMPLETE', 'SHIPPED')
-             AND EXISTS (SELECT 1 FROM integration.erp_posting e WHERE e.idempotency_key = 'goods-receipt:pallet:' || p.id)
+             AND EXISTS (SELECT 1 FROM integration.erp_posting e WHERE e.idempotency_key = 'goods-receipt:pallet:' || p.id
+                           AND coalesce(e.payload->>'stockType', 'UNRESTRICTED') <> 'BLOCKED')
       WHERE o.id = $1 GROUP BY o.id`,
     [orderId],
   );
@@ -315,7 +336,9 @@ async function shipmentReadiness(db: Queryable, orderId: string, at: Date): Prom
 
 /**
  * Releases the receipts of completed pallets whose order is no longer held (decided since), each
- * order in a transaction of its own, dated at the decision. Resolves with the pallets released.
+ * order in a transaction of its own, dated at the decision: into blocked stock when a decision at or
+ * after the pallet's completion rejected it (isRejectedSince), else as usual. Resolves with the
+ * pallets released.
  */
 export async function releaseWaitingReceipts(pool: pg.Pool): Promise<number> {
   const { rows: orders } = await pool.query<{ order_id: string }>(
@@ -337,7 +360,8 @@ export async function releaseWaitingReceipts(pool: pg.Pool): Promise<number> {
       );
       let count = 0;
       for (const pallet of pallets) {
-        if (await releaseReceipt(client, pallet.id, await releasedAt(client, orderId, pallet.completed_at))) count += 1;
+        const stock: ReceiptStock = (await isRejectedSince(client, orderId, pallet.completed_at)) ? 'BLOCKED' : 'UNRESTRICTED';
+        if (await releaseReceipt(client, pallet.id, await releasedAt(client, orderId, pallet.completed_at), stock)) count += 1;
       }
       return count;
     });

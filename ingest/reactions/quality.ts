@@ -173,3 +173,20 @@ export async function isOrderHeld(db: Queryable, orderId: string): Promise<boole
   );
   return rows[0]!.held;
 }
+
+/**
+ * Whether the decision that held a pallet rejected it: the order has a REJECTED inspection lot
+ * decided at or after the pallet's completion (`completedAt`). Read by releaseWaitingReceipts
+ * (pallets.ts) for the pallets completed while the order was held (isOrderHeld): those go into
+ * blocked stock and stay at the line side instead of being put away and counted for shipment. A
+ * pallet completed while the order was not held is ordinary production, whatever was decided
+ * before it, and is never asked about.
+ */
+export async function isRejectedSince(db: Queryable, orderId: string, completedAt: Date): Promise<boolean> {
+  const { rows } = await db.query<{ rejected: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM quality.inspection_lot
+                     WHERE order_id = $1 AND status = 'DECIDED' AND decision = 'REJECTED' AND decided_at >= $2) AS rejected`,
+    [orderId, completedAt],
+  );
+  return rows[0]!.rejected;
+}

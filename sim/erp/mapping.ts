@@ -10,6 +10,8 @@ export interface ErpRequest {
 
 /** SAP's 12-digit order number, as in AUFNR. */
 const orderId = (erpOrderNumber: string) => erpOrderNumber.padStart(12, '0');
+/** SAP's inventory stock type of blocked stock (01 is unrestricted use, 02 quality inspection). */
+const BLOCKED_STOCK = '07';
 /** Routing steps are 4-digit operation numbers (VORNR): 10 → "0010". */
 const operation = (sequence: number) => String(sequence).padStart(4, '0');
 
@@ -51,10 +53,9 @@ export function toErpRequest(kind: ErpPostingKind, rawPayload: unknown): ErpRequ
         },
       };
     }
-    case 'GOODS_ISSUE':
-    case 'GOODS_RECEIPT': {
-      const p = kind === 'GOODS_ISSUE' ? postingPayload('GOODS_ISSUE', rawPayload) : postingPayload('GOODS_RECEIPT', rawPayload);
-      return materialDocument(kind === 'GOODS_ISSUE' ? '03' : '02', {
+    case 'GOODS_ISSUE': {
+      const p = postingPayload(kind, rawPayload);
+      return materialDocument('03', {
         Material: p.materialNumber,
         GoodsMovementType: p.movementType,
         QuantityInEntryUnit: p.quantity,
@@ -62,6 +63,21 @@ export function toErpRequest(kind: ErpPostingKind, rawPayload: unknown): ErpRequ
         Batch: p.lotNumber,
         StorageLocation: p.locationCode,
         ManufacturingOrder: orderId(p.erpOrderNumber),
+      });
+    }
+    case 'GOODS_RECEIPT': {
+      const p = postingPayload(kind, rawPayload);
+      return materialDocument('02', {
+        Material: p.materialNumber,
+        GoodsMovementType: p.movementType,
+        QuantityInEntryUnit: p.quantity,
+        EntryUnit: p.unit,
+        Batch: p.lotNumber,
+        StorageLocation: p.locationCode,
+        ManufacturingOrder: orderId(p.erpOrderNumber),
+        // a 101 into blocked stock: SAP's inventory stock type 07 (the goods movement BAPI's stock
+        // type 'S'); left out for unrestricted-use stock, the default
+        ...(p.stockType === 'BLOCKED' ? { InventoryStockType: BLOCKED_STOCK } : {}),
       });
     }
     case 'TRANSFER': {
