@@ -22,6 +22,7 @@ import {
   type ValueNode,
   isObjectType,
   isInterfaceType,
+  visit,
 } from 'graphql';
 
 /** Tokens in a document, counting stops at `stopAfter` + 1 so a huge body costs no more. */
@@ -76,6 +77,20 @@ export function measureShape(document: DocumentNode, operation: OperationDefinit
   }
   const depth = walk(operation.selectionSet, 0, new Set());
   return { depth, aliases };
+}
+
+/**
+ * Names of the variables that set a page size (`first: $n`, `last: $n`) anywhere in the document:
+ * the only variables an estimated cost depends on, so a cost can be remembered per their values.
+ */
+export function sizeVariableNames(document: DocumentNode): string[] {
+  const names = new Set<string>();
+  visit(document, {
+    Argument(argument) {
+      if (SIZE_ARGUMENTS.includes(argument.name.value) && argument.value.kind === Kind.VARIABLE) names.add(argument.value.name.value);
+    },
+  });
+  return [...names].sort();
 }
 
 export interface CostSettings {

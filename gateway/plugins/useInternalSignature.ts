@@ -30,19 +30,28 @@ export function useInternalSignature(options: InternalSignatureOptions): Gateway
   // context for as long as it runs, so the context's entry expires like the caller's.
   const signatures = new WeakMap<object, { signature: Promise<string>; until: number }>();
   const byCaller = new ExpiringCache<Promise<string>>(MAX_CACHED_SIGNATURES);
+  const byClaims = new WeakMap<object, { signature: Promise<string>; until: number }>();
   function signatureFor(context: object): Promise<string> | undefined {
     const now = Date.now();
     const cached = signatures.get(context);
     if (cached && cached.until > now) return cached.signature;
     const claims = options.callers.get(context);
     if (!claims) return undefined;
+    // useAuth hands out one claims object per verified token, so most requests end here.
+    const ofClaims = byClaims.get(claims);
+    if (ofClaims && ofClaims.until > now) {
+      signatures.set(context, ofClaims);
+      return ofClaims.signature;
+    }
     const callerKey = JSON.stringify(claims);
     let signature = byCaller.get(callerKey);
     if (!signature) {
       signature = signInternalToken(claims, options.secret);
       byCaller.set(callerKey, signature, now + REUSE_SIGNATURE_MS);
     }
-    signatures.set(context, { signature, until: now + REUSE_SIGNATURE_MS });
+    const entry = { signature, until: now + REUSE_SIGNATURE_MS };
+    signatures.set(context, entry);
+    byClaims.set(claims, entry);
     return signature;
   }
   return {

@@ -5,7 +5,7 @@
 // graphql-armor, not installed), and its demand control needs @cost/@listSize in every subgraph, so
 // these are ours. The subgraph timeout is the HTTP transport's (gateway/http-transport.ts).
 import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
-import { getOperationAST, GraphQLError, type ValidationRule } from 'graphql';
+import { getOperationAST, GraphQLError, type DocumentNode, type ExecutionArgs, type GraphQLSchema, type ValidationRule } from 'graphql';
 import {
   DEFAULT_GATEWAY_BODY_LIMIT_BYTES,
   DEFAULT_GATEWAY_MAX_ALIASES,
@@ -15,7 +15,8 @@ import {
 } from '../../core/config.ts';
 import { ErrorCodes } from '../../core/errors.ts';
 import { bodyTooLarge, readLimitedBody } from '../limits/body.ts';
-import { countTokens, estimateCost, measureShape } from '../limits/measure.ts';
+import { countTokens, estimateCost, measureShape, sizeVariableNames } from '../limits/measure.ts';
+import { ExpiringCache } from '../expiring-cache.ts';
 
 /** A list without `first`/`last` is assumed this long when estimating cost. */
 export const DEFAULT_ASSUMED_LIST_SIZE = 20; // items
@@ -52,6 +53,48 @@ export function tooComplex(limit: Limit, maximum: number, actual: number): Graph
   });
 }
 
+/** Distinct query texts whose token count is remembered, and the longest one remembered. */
+const MAX_REMEMBERED_QUERIES = 1_000;
+const MAX_REMEMBERED_QUERY_LENGTH = 8_192; // characters: at most ~16 MB of remembered texts
+/** Distinct page sizes per document whose cost is remembered. */
+const MAX_REMEMBERED_COSTS_PER_DOCUMENT = 100;
+
+/**
+ * Token counts and costs are remembered: clients repeat the same few operations, and measuring
+ * each one again was a measurable part of the gateway's CPU per request (bench:gateway). A count
+ * depends only on the text; a cost on the schema, the document, the operation and the values of
+ * the page-size variables.
+ */
+function rememberedMeasures(assumedListSize: number) {
+  const tokenCounts = new ExpiringCache<number>(MAX_REMEMBERED_QUERIES);
+  const costs = new WeakMap<GraphQLSchema, WeakMap<DocumentNode, { sizeVariables: string[]; byKey: Map<string, number> }>>();
+  return {
+    tokens(query: string, stopAfter: number): number {
+      if (query.length > MAX_REMEMBERED_QUERY_LENGTH) return countTokens(query, stopAfter);
+      let count = tokenCounts.get(query);
+      if (count === undefined) tokenCounts.set(query, (count = countTokens(query, stopAfter)), Number.POSITIVE_INFINITY);
+      return count;
+    },
+    /** `undefined` when the operation is not in the document (execution reports that). */
+    cost({ schema, document, operationName, variableValues }: Pick<ExecutionArgs, 'schema' | 'document' | 'operationName' | 'variableValues'>): number | undefined {
+      let documents = costs.get(schema);
+      if (!documents) costs.set(schema, (documents = new WeakMap()));
+      let perDocument = documents.get(document);
+      if (!perDocument) documents.set(document, (perDocument = { sizeVariables: sizeVariableNames(document), byKey: new Map() }));
+      const variables = variableValues ?? {};
+      const key = `${operationName ?? ''}${JSON.stringify(perDocument.sizeVariables.map((name) => variables[name]))}`;
+      const known = perDocument.byKey.get(key);
+      if (known !== undefined) return known;
+      const operation = getOperationAST(document, operationName);
+      if (!operation) return undefined;
+      const cost = estimateCost(schema, document, operation, variables, { assumedListSize });
+      if (perDocument.byKey.size >= MAX_REMEMBERED_COSTS_PER_DOCUMENT) perDocument.byKey.clear();
+      perDocument.byKey.set(key, cost);
+      return cost;
+    },
+  };
+}
+
 export function useLimits(options: LimitsOptions = {}): GatewayPlugin {
   const maxDepth = options.maxDepth ?? DEFAULT_GATEWAY_MAX_DEPTH;
   const maxAliases = options.maxAliases ?? DEFAULT_GATEWAY_MAX_ALIASES;
@@ -59,6 +102,7 @@ export function useLimits(options: LimitsOptions = {}): GatewayPlugin {
   const maxCost = options.maxCost ?? DEFAULT_GATEWAY_MAX_COST;
   const assumedListSize = options.assumedListSize ?? DEFAULT_ASSUMED_LIST_SIZE;
   const bodyLimit = options.bodyLimitBytes ?? DEFAULT_GATEWAY_BODY_LIMIT_BYTES;
+  const measures = rememberedMeasures(assumedListSize);
 
   const shapeRule: ValidationRule = (context) => ({
     OperationDefinition(operation) {
@@ -86,23 +130,19 @@ export function useLimits(options: LimitsOptions = {}): GatewayPlugin {
     },
     onParse({ params }) {
       const query = typeof params.source === 'string' ? params.source : params.source.body;
-      const tokens = countTokens(query, maxTokens);
+      const tokens = measures.tokens(query, maxTokens);
       if (tokens > maxTokens) throw tooComplex('tokens', maxTokens, tokens);
     },
     onValidate({ addValidationRule }) {
       addValidationRule(shapeRule);
     },
     onExecute({ args, setResultAndStopExecution }) {
-      const operation = getOperationAST(args.document, args.operationName);
-      if (!operation) return;
-      const cost = estimateCost(args.schema, args.document, operation, args.variableValues ?? {}, { assumedListSize });
-      if (cost > maxCost) setResultAndStopExecution({ errors: [tooComplex('cost', maxCost, cost)] });
+      const cost = measures.cost(args);
+      if (cost !== undefined && cost > maxCost) setResultAndStopExecution({ errors: [tooComplex('cost', maxCost, cost)] });
     },
     onSubscribe({ args, setResultAndStopExecution }) {
-      const operation = getOperationAST(args.document, args.operationName);
-      if (!operation) return;
-      const cost = estimateCost(args.schema, args.document, operation, args.variableValues ?? {}, { assumedListSize });
-      if (cost > maxCost) setResultAndStopExecution({ errors: [tooComplex('cost', maxCost, cost)] });
+      const cost = measures.cost(args);
+      if (cost !== undefined && cost > maxCost) setResultAndStopExecution({ errors: [tooComplex('cost', maxCost, cost)] });
     },
   };
 }

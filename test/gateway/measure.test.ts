@@ -1,7 +1,7 @@
 // The four measures behind the gateway's limits, on a small schema shaped like ours (Relay
 // connections with `first`, plain lists without).
 import { buildSchema, getOperationAST, parse } from 'graphql';
-import { countTokens, estimateCost, measureShape } from '../../gateway/limits/measure.ts';
+import { countTokens, estimateCost, measureShape, sizeVariableNames } from '../../gateway/limits/measure.ts';
 
 const schema = buildSchema(/* GraphQL */ `
   type Query { productionOrders(first: Int): OrderConnection!  alarms(first: Int = 5): AlarmConnection!  lines: [Line!]!  line(id: ID!): Line }
@@ -58,4 +58,10 @@ test('measure - a page size left out counts as the schema\'s default', () => {
 
 test('measure - page sizes in variables count', () => {
   expect(measure('query($n: Int) { productionOrders(first: $n) { edges { node { id } } } }', { n: 1000 }).cost).toBe(2001);
+});
+
+test('measure - the page-size variables of a document are the ones a cost depends on', () => {
+  const document = parse('query Q($a: Int, $b: Int, $f: Boolean) { x(first: $b) { y(last: $a, first: 3) @include(if: $f) { z(filter: $f) } } } fragment F on T { w(first: $b) }');
+  expect(sizeVariableNames(document)).toEqual(['a', 'b']);
+  expect(sizeVariableNames(parse('{ x(first: 2) { y } }'))).toEqual([]);
 });
