@@ -6,10 +6,11 @@
 // send(string) per socket (perClientSend, as the gateway does), one shared prebuilt frame written to
 // every socket (sharedFrame), and a tick's frames written in one write per socket (coalesced).
 // For each N × mode, on fresh processes: warm-up, then the measured events; latency = client's
-// Date.now() − the event's publishedAt, p50/p99; messages delivered per second; lost (N × events −
+// Date.now() − the time the event was due (publishedAt), p50/p99; messages delivered per second; lost (N × events −
 // received, after a settle time); server and client CPU in cores; holds = p99 < 100 ms, nothing lost,
 // the event rate kept. Writes bench/results/subscriptions-floor.json with `highestHoldingByMode`.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
@@ -51,17 +52,19 @@ interface RunResult {
   subscribers: number;
   mode: FloorMode;
   clientProcesses: number;
-  eventsSent: number;
-  /** Events broadcast per second, as achieved (a server that falls behind sends them late). */
+  eventsScheduled: number;
+  /** Of those, skipped by a server more than MAX_BUFFERED_EVENTS behind the schedule. */
+  eventsSkipped: number;
+  /** Events broadcast per second, as achieved (a server that falls behind sends them late or skips them). */
   eventsPerSec: number;
-  /** Messages received by all clients together per second of the measured run. */
+  /** Measured messages received by all clients together, per second from the first to the last one received. */
   deliveredPerSec: number;
   p50Ms: number;
   p99Ms: number;
   maxMs: number;
-  /** subscribers × events sent − messages received (after a settle time). */
+  /** subscribers × events scheduled − messages received (after a settle time). */
   lost: number;
-  /** Of those, skipped by the server because the socket was MAX_BUFFERED_EVENTS behind. */
+  /** Of those, skipped by the server: the socket or the server was MAX_BUFFERED_EVENTS behind. */
   droppedByServer: number;
   /** The fewest measured messages any one client received. */
   fewestPerClient: number;
@@ -69,8 +72,14 @@ interface RunResult {
   errors: number;
   /** Server process CPU during the measured run, cores (1 = one core busy). */
   serverCpuCores: number;
-  /** All client processes' CPU over the same window, cores. */
+  /** The client processes' CPU while they received the measured events (each measured in-process), cores. */
   clientCpuCores: number;
+  /**
+   * The whole machine's busy time (/proc/stat: user, system, irq, softirq, steal) over the server's
+   * measured run, cores: includes the loopback TCP work the kernel does in softirq (ksoftirqd),
+   * which neither process's CPU shows, and anything else that ran.
+   */
+  machineBusyCores: number;
   holds: boolean;
 }
 
@@ -83,6 +92,24 @@ function openFilesLimit(): number {
   return soft === undefined || soft === 'unlimited' ? Number.POSITIVE_INFINITY : Number(soft);
 }
 
+interface MachineCpu {
+  busy: number;
+  total: number;
+  cores: number;
+}
+
+/** Jiffies from the first line of /proc/stat. */
+function machineCpu(): MachineCpu {
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number) as number[];
+  const busy = user! + nice! + system! + irq! + softirq! + steal!;
+  return { busy, total: busy + idle! + iowait!, cores: os.cpus().length };
+}
+
+function busyCores(before: MachineCpu, after: MachineCpu): number {
+  const total = after.total - before.total;
+  return total > 0 ? ((after.busy - before.busy) / total) * after.cores : 0;
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const round = (value: number, digits = 2) => Math.round(value * 10 ** digits) / 10 ** digits;
 const cleanup = createCleanupStack();
@@ -93,13 +120,12 @@ async function measure(subscribers: number, mode: FloorMode): Promise<RunResult>
   const measuredEvents = Math.round(settings.BENCH_EVENT_RATE * settings.BENCH_SECONDS);
   const serverSettings: FloorServerSettings = { mode, eventRate: settings.BENCH_EVENT_RATE, warmupEvents, measuredEvents, coalesceMs: settings.BENCH_FLOOR_COALESCE_MS };
   const fleets: Child<ChildMessage>[] = [];
-  let clientCpuBefore: Promise<number> | undefined;
-  const clientCpuMs = async () => (await Promise.all(fleets.map((fleet) => fleet.ask<ChildMessage & { cpuMs: number }>('cpu', 60_000)))).reduce((sum, answer) => sum + answer.cpuMs, 0);
+  let machineBefore: MachineCpu | undefined;
   const server = await forkChild<ChildMessage & { port: number }>({
     module: new URL('./support/floor-server.ts', import.meta.url),
     env: { BENCH_FLOOR_SERVER: JSON.stringify(serverSettings) },
     onMessage: (message) => {
-      if (message.type === 'measuring') clientCpuBefore = clientCpuMs();
+      if (message.type === 'measuring') machineBefore = machineCpu();
     },
   });
   // stop() is idempotent: the finally below stops them; the cleanup stack only if it never ran
@@ -124,8 +150,7 @@ async function measure(subscribers: number, mode: FloorMode): Promise<RunResult>
 
     const scheduleMs = ((warmupEvents + measuredEvents) / settings.BENCH_EVENT_RATE) * 1000;
     const runReport = await server.ask<FloorRunReport>('run', scheduleMs * 10 + 60_000);
-    const clientCpuAtEnd = await clientCpuMs();
-    const clientCpu = clientCpuAtEnd - (await clientCpuBefore!);
+    const machineAfter = machineCpu();
     // let the last messages reach every client (or stop when nothing more arrives)
     const expected = subscribers * runReport.measuredEvents;
     const reportAll = async () => Promise.all(fleets.map((fleet) => fleet.ask<FloorFleetReport>('report', 60_000)));
@@ -142,13 +167,15 @@ async function measure(subscribers: number, mode: FloorMode): Promise<RunResult>
     for (const report of reports) mergeBuckets(buckets, report.buckets);
     const all = [...buckets.entries()];
     const bucketMs = reports[0]!.bucketMs;
+    const receiveSeconds = (Math.max(...reports.map((report) => report.lastAt)) - Math.min(...reports.map((report) => report.firstAt))) / 1000;
     const run: RunResult = {
       subscribers,
       mode,
       clientProcesses: processes,
-      eventsSent: runReport.measuredEvents,
-      eventsPerSec: round(runReport.measuredEvents / runReport.measuredSeconds, 1),
-      deliveredPerSec: Math.round(received / runReport.measuredSeconds),
+      eventsScheduled: runReport.measuredEvents,
+      eventsSkipped: runReport.skippedEvents,
+      eventsPerSec: round((runReport.measuredEvents - runReport.skippedEvents) / runReport.measuredSeconds, 1),
+      deliveredPerSec: receiveSeconds > 0 ? Math.round(received / receiveSeconds) : 0,
       p50Ms: percentileOf(all, bucketMs, 50),
       p99Ms: percentileOf(all, bucketMs, 99),
       maxMs: percentileOf(all, bucketMs, 100),
@@ -158,7 +185,8 @@ async function measure(subscribers: number, mode: FloorMode): Promise<RunResult>
       closed: reports.reduce((sum, report) => sum + report.closed, 0),
       errors: reports.reduce((sum, report) => sum + report.errors, 0),
       serverCpuCores: round(runReport.cpuMs / 1000 / runReport.measuredSeconds),
-      clientCpuCores: round(clientCpu / 1000 / runReport.measuredSeconds),
+      clientCpuCores: round(reports.reduce((sum, report) => sum + (report.cpuWindowMs > 0 ? report.cpuMs / report.cpuWindowMs : 0), 0)),
+      machineBusyCores: round(busyCores(machineBefore!, machineAfter)),
       holds: false,
     };
     run.holds = run.p99Ms < TARGET.p99Ms && run.lost === 0 && run.errors === 0 && run.eventsPerSec >= settings.BENCH_EVENT_RATE * 0.95;
@@ -190,11 +218,11 @@ try {
       const run = await measure(subscribers, mode);
       runs.push(run);
       console.log(
-        `${String(subscribers).padStart(6)} ${mode.padEnd(13)} ${run.eventsPerSec} events/s → ${run.deliveredPerSec} msgs/s, p50 ${run.p50Ms} ms, p99 ${run.p99Ms} ms, max ${run.maxMs} ms, lost ${run.lost} (server dropped ${run.droppedByServer}), server ${run.serverCpuCores} cores, clients ${run.clientCpuCores} cores ${run.holds ? 'HOLDS' : 'misses'}`,
+        `${String(subscribers).padStart(6)} ${mode.padEnd(13)} ${run.eventsPerSec} events/s → ${run.deliveredPerSec} msgs/s, p50 ${run.p50Ms} ms, p99 ${run.p99Ms} ms, max ${run.maxMs} ms, lost ${run.lost} (server dropped ${run.droppedByServer}, skipped ${run.eventsSkipped} events), server ${run.serverCpuCores} cores, clients ${run.clientCpuCores} cores, machine ${run.machineBusyCores} cores ${run.holds ? 'HOLDS' : 'misses'}`,
       );
     }
   }
-  console.table(runs.map(({ subscribers, mode, p50Ms, p99Ms, deliveredPerSec, lost, serverCpuCores, clientCpuCores, holds }) => ({ subscribers, mode, p50Ms, p99Ms, deliveredPerSec, lost, serverCpuCores, clientCpuCores, holds })));
+  console.table(runs.map(({ subscribers, mode, eventsPerSec, p50Ms, p99Ms, deliveredPerSec, lost, serverCpuCores, clientCpuCores, machineBusyCores, holds }) => ({ subscribers, mode, eventsPerSec, p50Ms, p99Ms, deliveredPerSec, lost, serverCpuCores, clientCpuCores, machineBusyCores, holds })));
   const highestHoldingByMode = Object.fromEntries(
     settings.BENCH_FLOOR_MODES.map((mode) => {
       const holding = runs.filter((run) => run.mode === mode && run.holds).map((run) => run.subscribers);

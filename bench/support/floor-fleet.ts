@@ -7,10 +7,10 @@
 // events (sequence ≥ warmupEvents) are counted, per client.
 // IPC: env BENCH_FLOOR_FLEET = { url, clients, warmupEvents, measuredEvents }; sends `ready` once
 // every client has subscribed; answers `report` (cumulative: received, the fewest any client got,
-// closed sockets, errors, histogram), `cpu` (answerCpuQueries) and `stop` (exits; the kernel closes
-// the sockets).
+// first/last receive time, own CPU, closed sockets, errors, histogram) and `stop` (exits; the
+// kernel closes the sockets).
 import WebSocket from 'ws';
-import { answerCpuQueries, exitWithParent, type ChildMessage } from './child-process.ts';
+import { exitWithParent, type ChildMessage } from './child-process.ts';
 import { createLatencyHistogram, type LatencyBuckets } from './latency-histogram.ts';
 
 export interface FloorFleetSettings {
@@ -25,6 +25,16 @@ export interface FloorFleetReport extends ChildMessage {
   received: number;
   /** The fewest measured messages any one client received. */
   fewestPerClient: number;
+  /** Date.now() at the first and the last measured message (0 before any). */
+  firstAt: number;
+  lastAt: number;
+  /**
+   * This process's CPU (user + system, ms) from the first measured message to the first arrival of
+   * the highest sequence seen, and that window's length in ms: measured here because a saturated
+   * process answers IPC questions only after its backlog.
+   */
+  cpuMs: number;
+  cpuWindowMs: number;
   /** Sockets closed since they subscribed. */
   closed: number;
   errors: number;
@@ -36,13 +46,18 @@ export interface FloorFleetReport extends ChildMessage {
 const settings = JSON.parse(process.env.BENCH_FLOOR_FLEET ?? 'null') as FloorFleetSettings | null;
 if (!settings || !process.send) throw new Error('usage: forked by bench/subscriptions-floor.bench.ts with BENCH_FLOOR_FLEET');
 exitWithParent();
-answerCpuQueries();
 
 const histogram = createLatencyHistogram();
 const receivedPerClient = new Uint32Array(settings.clients);
 const measuredFrom = settings.warmupEvents;
 const measuredTo = settings.warmupEvents + settings.measuredEvents;
 let received = 0;
+let firstAt = 0;
+let lastAt = 0;
+let highestSequence = -1;
+let cpuFirst: NodeJS.CpuUsage | undefined;
+let cpuLast = { user: 0, system: 0 };
+let cpuWindowMs = 0;
 let closed = 0;
 let errors = 0;
 let firstError: string | null = null;
@@ -65,11 +80,23 @@ function connect(index: number): Promise<void> {
       const message = JSON.parse(data.toString()) as NextMessage;
       const line = message.payload?.data?.lineStateChanged;
       if (message.type === 'next' && line) {
-        const latency = Date.now() - line.publishedAt;
+        const now = Date.now();
         if (line.sequence < measuredFrom || line.sequence >= measuredTo) return;
         received += 1;
         receivedPerClient[index]! += 1;
-        histogram.record(latency);
+        histogram.record(now - line.publishedAt);
+        lastAt = now;
+        if (line.sequence > highestSequence) {
+          // once per event for the whole process, not per message
+          highestSequence = line.sequence;
+          if (!cpuFirst) {
+            cpuFirst = process.cpuUsage();
+            firstAt = now;
+          } else {
+            cpuLast = process.cpuUsage(cpuFirst);
+            cpuWindowMs = now - firstAt;
+          }
+        }
       } else if (message.type === 'connection_ack') {
         socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: 'subscription { lineStateChanged(siteId: "PLANT-NORTH") { id code name currentState { state startedAt } } }' } }));
         subscribed = true;
@@ -92,7 +119,20 @@ process.send({ type: 'ready' });
 
 process.on('message', (message: ChildMessage) => {
   if (message.type === 'report') {
-    const report: FloorFleetReport = { type: 'report', received, fewestPerClient: Math.min(...receivedPerClient), closed, errors, firstError, bucketMs: histogram.bucketMs, buckets: histogram.buckets() };
+    const report: FloorFleetReport = {
+      type: 'report',
+      received,
+      fewestPerClient: Math.min(...receivedPerClient),
+      firstAt,
+      lastAt,
+      cpuMs: (cpuLast.user + cpuLast.system) / 1000,
+      cpuWindowMs,
+      closed,
+      errors,
+      firstError,
+      bucketMs: histogram.bucketMs,
+      buckets: histogram.buckets(),
+    };
     process.send!(report);
   } else if (message.type === 'stop') process.exit(0);
 });

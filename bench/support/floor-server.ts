@@ -16,8 +16,11 @@
 // permessage-deflate, close only after the run). A socket with more than MAX_BUFFERED_EVENTS of
 // bytes waiting in its write buffer is skipped for that event (counted as `dropped`): it bounds the
 // server's memory when it cannot keep up, and a socket that far behind misses the target anyway.
-// Events carry `sequence` (0…) and `publishedAt` (epoch ms, Date.now() when the event is made);
-// the first `warmupEvents` are warm-up.
+// Events are due on a fixed schedule (eventRate) and carry `sequence` (0…) and `publishedAt`, the
+// time the event was due (epoch ms), not when the server got round to it: a server that falls behind
+// shows it as latency. When it is behind, every event that is due is sent at once; an event more
+// than MAX_BUFFERED_EVENTS intervals late is skipped for all sockets (counted as dropped), which keeps
+// a saturated run to about its scheduled length. The first `warmupEvents` are warm-up.
 // IPC: env BENCH_FLOOR_SERVER = { mode, eventRate, warmupEvents, measuredEvents, coalesceMs };
 // sends `ready` { port }; answers `subscribers` { count }; on `run` broadcasts the whole schedule,
 // sends `measuring` when the first measured event goes out and answers `run` when the last was
@@ -39,19 +42,21 @@ export interface FloorServerSettings {
 }
 
 export interface FloorRunReport extends ChildMessage {
-  /** Measured events sent (whole schedule: every event goes out, late or not). */
+  /** Measured events scheduled. */
   measuredEvents: number;
+  /** Of those, skipped for every socket because the server was more than MAX_BUFFERED_EVENTS behind the schedule. */
+  skippedEvents: number;
   /** From the first measured event to the last one written, seconds. */
   measuredSeconds: number;
   /** Server CPU in that window, milliseconds (user + system). */
   cpuMs: number;
-  /** Event × socket deliveries skipped because the socket's write buffer was full (measured events). */
+  /** Event × socket deliveries skipped (measured events): the socket's write buffer was full, or the event was skipped. */
   dropped: number;
   /** Largest write buffer of any socket seen at an event, bytes. */
   maxBufferedBytes: number;
 }
 
-/** A socket more than this many events behind is skipped (see above). */
+/** A socket (or the server) more than this many events behind is skipped (see above). */
 export const MAX_BUFFERED_EVENTS = 100;
 
 // ws exports its Sender (wrapper.mjs), but its typings do not declare it: frame(data, options) → [header, payload]
@@ -144,8 +149,7 @@ async function serve(settings: FloorServerSettings): Promise<void> {
     pendingMeasured = 0;
   }
 
-  function broadcast(sequence: number): void {
-    const publishedAt = Date.now();
+  function broadcast(sequence: number, publishedAt: number): void {
     const event = message(sequence, publishedAt);
     if (settings.mode === 'perClientSend') {
       for (const { ws, raw } of sockets) {
@@ -170,25 +174,40 @@ async function serve(settings: FloorServerSettings): Promise<void> {
     sockets = [...subscribed].map((ws) => ({ ws, raw: (ws as unknown as { _socket: Socket })._socket }));
     const total = settings.warmupEvents + settings.measuredEvents;
     const interval = 1000 / settings.eventRate;
+    const maxLagMs = MAX_BUFFERED_EVENTS * interval;
     const flusher = settings.mode === 'coalesced' ? setInterval(flush, settings.coalesceMs) : undefined;
     let measuredStart = 0;
     let cpuStart = { user: 0, system: 0 };
+    let skipped = 0;
+    const epochStart = Date.now();
     const start = performance.now();
-    for (let sequence = 0; sequence < total; sequence++) {
-      const wait = start + sequence * interval - performance.now();
+    for (let next = 0; next < total; ) {
+      const wait = start + next * interval - performance.now();
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
       else await new Promise((resolve) => setImmediate(resolve)); // behind: catch up, but let I/O run
-      if (sequence === settings.warmupEvents) {
-        measuredStart = performance.now();
-        cpuStart = process.cpuUsage();
-        process.send!({ type: 'measuring' });
+      // every event due by now, back to back (a server that fell behind makes them all at once)
+      const now = performance.now();
+      for (; next < total && start + next * interval <= now; next++) {
+        if (next === settings.warmupEvents) {
+          measuredStart = now;
+          cpuStart = process.cpuUsage();
+          process.send!({ type: 'measuring' });
+        }
+        if (now - (start + next * interval) > maxLagMs) {
+          // more than MAX_BUFFERED_EVENTS behind the schedule: skipped for every socket
+          if (measuring(next)) {
+            skipped += 1;
+            dropped += sockets.length;
+          }
+          continue;
+        }
+        broadcast(next, Math.round(epochStart + next * interval));
       }
-      broadcast(sequence);
     }
     clearInterval(flusher);
     flush();
     const cpu = process.cpuUsage(cpuStart);
-    return { type: 'run', measuredEvents: settings.measuredEvents, measuredSeconds: (performance.now() - measuredStart) / 1000, cpuMs: (cpu.user + cpu.system) / 1000, dropped, maxBufferedBytes };
+    return { type: 'run', measuredEvents: settings.measuredEvents, skippedEvents: skipped, measuredSeconds: (performance.now() - measuredStart) / 1000, cpuMs: (cpu.user + cpu.system) / 1000, dropped, maxBufferedBytes };
   }
 
   process.on('message', (incoming: ChildMessage) => {
