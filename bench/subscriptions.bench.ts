@@ -25,6 +25,7 @@ import { allSubgraphs } from '../subgraphs/index.ts';
 import { createBenchDatabase } from './support/bench-database.ts';
 import { forkChild, type ChildMessage } from './support/child-process.ts';
 import { createCleanupStack } from './support/cleanup.ts';
+import { mergeBuckets, percentileOf, type LatencyBuckets } from './support/latency-histogram.ts';
 
 const RESULT_PATH = fileURLToPath(new URL('./results/subscriptions.json', import.meta.url));
 const TARGET = { subscribers: 5_000, eventsPerSec: 100, p99Ms: 100 } as const;
@@ -50,7 +51,7 @@ interface FleetReport extends ChildMessage {
   closedEarly: number;
   firstError: string | null;
   bucketMs: number;
-  buckets: [number, number][];
+  buckets: LatencyBuckets;
 }
 
 interface RunResult {
@@ -73,16 +74,6 @@ interface RunResult {
   /** The gateway process's CPU during the measured run, ms per second (1000 = one core). */
   gatewayCpuMsPerSec: number;
   holds: boolean;
-}
-
-function percentileOf(buckets: [number, number][], bucketMs: number, p: number): number {
-  const total = buckets.reduce((sum, [, count]) => sum + count, 0);
-  let seen = 0;
-  for (const [bucket, count] of buckets.sort((a, b) => a[0] - b[0])) {
-    seen += count;
-    if (seen >= (p / 100) * total) return Math.round(bucket * bucketMs * 10) / 10;
-  }
-  return NaN;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -191,7 +182,7 @@ try {
         report = await fleet.ask<FleetReport>('report', 60_000);
         received += report.received;
         errors += report.errors;
-        for (const [bucket, count] of report.buckets) buckets.set(bucket, (buckets.get(bucket) ?? 0) + count);
+        mergeBuckets(buckets, report.buckets);
       }
       const cpuMs = (await gatewayCpuMs()) - cpuBefore;
       const all = [...buckets.entries()];

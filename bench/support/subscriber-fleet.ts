@@ -1,12 +1,14 @@
 // Child process of bench:subscriptions: N real graphql-ws clients (one WebSocket each) subscribed
 // through the gateway, in a process of their own so the gateway's event loop is not theirs.
 // Latency per result = receive time − the event's occurredAt (stamped by the publisher just before
-// it publishes; both processes read the same wall clock), kept in a 0.1 ms histogram.
+// it publishes; both processes read the same wall clock), kept in a 0.1 ms histogram
+// (bench/support/latency-histogram.ts).
 // IPC: env BENCH_FLEET = { url, token, query, subscribers }; sends `ready` once every client has
 // subscribed; answers `report` with counts and the histogram's non-empty [bucket, count] pairs, and `stop`.
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { exitWithParent } from './child-process.ts';
+import { createLatencyHistogram } from './latency-histogram.ts';
 
 interface FleetSettings {
   url: string;
@@ -19,8 +21,7 @@ const settings = JSON.parse(process.env.BENCH_FLEET ?? 'null') as FleetSettings 
 if (!settings || !process.send) throw new Error('usage: forked by bench/subscriptions.bench.ts with BENCH_FLEET');
 exitWithParent();
 
-const BUCKET_MS = 0.1;
-const histogram = new Uint32Array(200_000); // up to 20 s
+const histogram = createLatencyHistogram();
 let received = 0;
 let errors = 0;
 let closedEarly = 0;
@@ -35,8 +36,7 @@ function record(result: { errors?: { message: string }[]; extensions?: { event?:
   received += 1;
   const occurredAt = result.extensions?.event?.occurredAt;
   if (!occurredAt) return;
-  const latency = Date.now() - Date.parse(occurredAt);
-  histogram[Math.min(histogram.length - 1, Math.max(0, Math.round(latency / BUCKET_MS)))]! += 1;
+  histogram.record(Date.now() - Date.parse(occurredAt));
 }
 
 const clients: Client[] = [];
@@ -65,10 +65,10 @@ process.send({ type: 'ready', rssMb: process.memoryUsage().rss / 1_048_576 });
 
 process.on('message', (message: { type: string }) => {
   if (message.type === 'report') {
-    process.send!({ type: 'report', received, errors, closedEarly, firstError: firstError[0] ?? null, bucketMs: BUCKET_MS, buckets: [...histogram.entries()].filter(([, count]) => count > 0) });
+    process.send!({ type: 'report', received, errors, closedEarly, firstError: firstError[0] ?? null, bucketMs: histogram.bucketMs, buckets: histogram.buckets() });
     received = 0;
     errors = 0;
-    histogram.fill(0);
+    histogram.reset();
   } else if (message.type === 'stop') {
     void Promise.all(clients.map((client) => client.dispose())).finally(() => process.exit(0));
   }
