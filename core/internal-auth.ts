@@ -35,14 +35,20 @@ export async function signInternalToken(claims: AccessClaims, secret: string): P
 
 /** Throws UNAUTHENTICATED (with why) unless the header holds a valid gateway signature. */
 export async function verifyInternalToken(header: string | undefined, secret: string): Promise<Caller> {
+  return (await verifyInternalTokenUntil(header, secret)).caller;
+}
+
+/** verifyInternalToken, with the time (epoch ms) the signature expires. */
+export async function verifyInternalTokenUntil(header: string | undefined, secret: string): Promise<{ caller: Caller; expiresAt: number }> {
   if (!header) throw new PlantgraphError(ErrorCodes.UNAUTHENTICATED, 'subgraphs accept calls through the gateway only (no internal signature)');
   try {
     const { payload } = await jwtVerify(header, await hmacKey(secret), {
       issuer: INTERNAL_ISSUER,
       audience: INTERNAL_AUDIENCE,
       algorithms: ['HS256'],
+      requiredClaims: ['exp'],
     });
-    return callerFromClaims(accessClaimsSchema.parse(payload));
+    return { caller: callerFromClaims(accessClaimsSchema.parse(payload)), expiresAt: (payload.exp as number) * 1_000 };
   } catch (error) {
     throw new PlantgraphError(ErrorCodes.UNAUTHENTICATED, 'subgraphs accept calls through the gateway only (invalid internal signature)', { cause: error });
   }

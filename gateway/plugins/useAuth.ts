@@ -7,7 +7,7 @@ import { errors as joseErrors, type JWTVerifyGetKey } from 'jose';
 import { verifyAccessToken, type AccessClaims, type TokenSettings } from '../../core/auth.ts';
 import { ErrorCodes } from '../../core/errors.ts';
 import type { CallerRegistry } from '../callers.ts';
-import { ExpiringCache } from '../expiring-cache.ts';
+import { ExpiringCache } from '../../core/expiring-cache.ts';
 
 export interface AuthOptions {
   /** HS256 secret (JWT_SECRET), expected issuer (JWT_ISSUER) and audience (JWT_AUDIENCE). */

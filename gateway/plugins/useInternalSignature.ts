@@ -9,7 +9,7 @@
 // do (test/graph/federated.test.ts, concurrent partners).
 import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
 import { INTERNAL_HEADER, INTERNAL_TOKEN_LIFETIME_SECONDS, signInternalToken } from '../../core/internal-auth.ts';
-import { ExpiringCache } from '../expiring-cache.ts';
+import { ExpiringCache } from '../../core/expiring-cache.ts';
 import type { CallerRegistry } from '../callers.ts';
 
 export interface InternalSignatureOptions {

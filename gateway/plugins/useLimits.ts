@@ -16,7 +16,7 @@ import {
 import { ErrorCodes } from '../../core/errors.ts';
 import { bodyTooLarge, readLimitedBody } from '../limits/body.ts';
 import { countTokens, estimateCost, measureShape, sizeVariableNames } from '../limits/measure.ts';
-import { ExpiringCache } from '../expiring-cache.ts';
+import { ExpiringCache } from '../../core/expiring-cache.ts';
 
 /** A list without `first`/`last` is assumed this long when estimating cost. */
 export const DEFAULT_ASSUMED_LIST_SIZE = 20; // items

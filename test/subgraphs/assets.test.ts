@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { assetsSubgraph } from '../../subgraphs/assets/index.ts';
-import { countStatements, startSubgraphsUnderTest, type SubgraphsUnderTest } from '../support/graph.ts';
+import { SignJWT } from 'jose';
+import { signInternalToken } from '../../core/internal-auth.ts';
+import { admin, countStatements, startSubgraphsUnderTest, TEST_INTERNAL_SECRET, type SubgraphsUnderTest } from '../support/graph.ts';
 
 type Page<Node> = { totalCount: number; pageInfo: { hasNextPage: boolean; endCursor: string | null }; edges: { cursor: string; node: Node }[] };
 interface StateNode {
@@ -328,5 +330,27 @@ describe('assets subgraph', () => {
     const response = await graph.query('assets', LINES_PAGE, {}, null);
     expect(response.status).toBe(401);
     expect(response.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+  });
+
+  it('assets - a remembered signature lets no forged, foreign or expired one through', async () => {
+    const withHeader = async (header: string) => {
+      const response = await fetch(graph.subgraphs.assets!.url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-plantgraph-internal': header }, body: JSON.stringify({ query: '{ __typename }' }) });
+      return ((await response.json()) as { errors?: { extensions?: { code?: string } }[] }).errors?.map((error) => error.extensions?.code);
+    };
+    const valid = await signInternalToken(admin, TEST_INTERNAL_SECRET);
+    expect(await withHeader(valid)).toBeUndefined();
+    expect(await withHeader(valid)).toBeUndefined(); // verified once, remembered
+    const [head, payload, signature] = valid.split('.') as [string, string, string];
+    const forged = `${head}.${payload}.${signature.slice(0, 5)}${signature[5] === 'A' ? 'B' : 'A'}${signature.slice(6)}`;
+    expect(await withHeader(forged)).toEqual(['UNAUTHENTICATED']);
+    expect(await withHeader(await signInternalToken(admin, 'another-internal-secret-of-32-characters'))).toEqual(['UNAUTHENTICATED']);
+    const expired = await new SignJWT({ role: 'admin' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(admin.sub)
+      .setIssuer('plantgraph-gateway')
+      .setAudience('plantgraph-subgraph')
+      .setExpirationTime(Math.floor(Date.now() / 1000) - 5)
+      .sign(new TextEncoder().encode(TEST_INTERNAL_SECRET));
+    expect(await withHeader(expired)).toEqual(['UNAUTHENTICATED']);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { ExpiringCache } from '../../gateway/expiring-cache.ts';
+import { ExpiringCache } from '../../core/expiring-cache.ts';
 
 describe('expiring cache', () => {
   it('cache - an entry is returned until it expires, then forgotten', () => {
