@@ -7,8 +7,10 @@
 // callback, so waiting for the tick would cap each subscription at one result per tick. While the
 // socket has less than `acknowledgeBelowBytes` buffered and queued, a queued message's callback is
 // called at once (the message is accepted, as a Writable below its high-water mark accepts a
-// write); above it, the callback waits for the real write, as without coalescing, so a client that
-// does not read still stops graphql-ws from pulling and its delivery queue still fills up (4008).
+// write). The message that reaches that mark does not wait for the tick: the queue is written at
+// once and its callback waits for the real write, as without coalescing. So a burst goes out in
+// 16 KiB writes, and a client that does not read (its socket's buffer stays full) gets one write
+// per message as before, stops graphql-ws from pulling, and its delivery queue fills up (4008).
 // A write error of an acknowledged message closes the socket, which ends its subscriptions.
 //
 // Order: messages go out in the order sent. `close()` writes the queue before the close frame; a
@@ -90,6 +92,8 @@ export function createWriteCoalescer(options: WriteCoalescerOptions): WriteCoale
       queue.push({ data, options: sendOptions, callback: acknowledged ? undefined : callback });
       queuedBytes += bytes;
       if (acknowledged) process.nextTick(callback);
+      // A full batch does not wait for the tick.
+      else if (callback !== undefined || queuedBytes >= acknowledgeBelow) return flush();
       if (!due.has(flush)) {
         due.add(flush);
         timer ??= setTimeout(flushAll, options.windowMs);
