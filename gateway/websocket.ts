@@ -20,7 +20,7 @@ export interface GraphQLWebSocketOptions {
   auth: Pick<AuthOptions, 'tokens' | 'keySet'>;
   /**
    * Messages sent to a socket within this many ms go out in one write (GATEWAY_WS_COALESCE_MS,
-   * gateway/socket-coalescing.ts); 0 writes each message at once. @default 0
+   * gateway/socket-coalescing.ts); 0 writes each message at once. @default 0 (the gateway passes GATEWAY_WS_COALESCE_MS, 10)
    */
   coalesceMs?: number;
 }
