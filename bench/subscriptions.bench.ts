@@ -42,6 +42,7 @@ const settings = z
     BENCH_SECONDS: z.coerce.number().positive().default(10).describe('Measured publishing time per subscriber count'),
     BENCH_ADMIN_DATABASE_URL: z.string().url().default('postgresql://postgres@127.0.0.1:5432/postgres'),
     BENCH_NATS_URL: z.string().default('nats://127.0.0.1:4222'),
+    GATEWAY_WS_COALESCE_MS: z.string().optional().describe("Passed on to the gateway (default: the gateway's own)"),
   })
   .parse(process.env);
 
@@ -104,6 +105,7 @@ try {
     SUBGRAPH_BASE_PORT: '0',
     STREAM_DOMAIN_EVENTS: streams.STREAM_DOMAIN_EVENTS,
     SUBJECT_PREFIX: streams.SUBJECT_PREFIX,
+    ...(settings.GATEWAY_WS_COALESCE_MS === undefined ? {} : { GATEWAY_WS_COALESCE_MS: settings.GATEWAY_WS_COALESCE_MS }),
   };
   const config = loadConfig(environment);
   const subgraphs = await Promise.all(allSubgraphs.map((definition) => startSubgraph(definition, { port: 0, host: '127.0.0.1', database, internalSecret: config.INTERNAL_SECRET, log: silentLogger })));
@@ -204,7 +206,7 @@ try {
       run.holds = run.p99Ms < TARGET.p99Ms && run.lost === 0 && run.errors === 0 && run.eventsPerSec >= settings.BENCH_EVENT_RATE * 0.95;
       runs.push(run);
       console.log(
-        `${String(subscribers).padStart(6)} subscribers: ${run.eventsPerSec} events/s → ${run.deliveredPerSec} results/s, p50 ${run.p50Ms} ms, p99 ${run.p99Ms} ms, max ${run.maxMs} ms, lost ${run.lost}, errors ${run.errors}${report.firstError ? ` (${report.firstError})` : ''}, ${run.rssMbPerSubscriber} MB/subscriber, gateway CPU ${run.gatewayCpuMsPerSec} ms/s ${run.holds ? 'HOLDS' : 'misses'}`,
+        `${String(subscribers).padStart(6)} subscribers: ${run.eventsPerSec} events/s → ${run.deliveredPerSec} results/s, p50 ${run.p50Ms} ms, p99 ${run.p99Ms} ms, max ${run.maxMs} ms, lost ${run.lost}, errors ${run.errors}${report.firstError ? ` (${report.firstError})` : ''}, ${run.rssMbPerSubscriber} MB/subscriber, gateway CPU ${run.gatewayCpuMsPerSec} ms/s (coalescing ${config.GATEWAY_WS_COALESCE_MS} ms) ${run.holds ? 'HOLDS' : 'misses'}`,
       );
     } finally {
       await fleet.stop();
@@ -220,7 +222,7 @@ try {
     startedAt: startedAt.toISOString(),
     elapsedSeconds: Math.round((Date.now() - startedAt.getTime()) / 1000),
     machine: { cpus: os.cpus().length, node: process.version, platform: process.platform },
-    settings: { subscriberCounts: settings.BENCH_SUBSCRIBERS, eventRate: settings.BENCH_EVENT_RATE, seconds: settings.BENCH_SECONDS, query, clients: 'one child process of graphql-ws clients, one WebSocket each' },
+    settings: { subscriberCounts: settings.BENCH_SUBSCRIBERS, eventRate: settings.BENCH_EVENT_RATE, seconds: settings.BENCH_SECONDS, coalesceMs: config.GATEWAY_WS_COALESCE_MS, query, clients: 'one child process of graphql-ws clients, one WebSocket each' },
     target: TARGET,
     // the headline: the run at the target's subscriber count (or the largest tried)
     subscribers: headline.subscribers,

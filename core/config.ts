@@ -16,6 +16,7 @@ export const DEFAULT_GATEWAY_MAX_ALIASES = 30; // aliases in one operation
 export const DEFAULT_GATEWAY_MAX_TOKENS = 2_000; // lexical tokens in one document
 export const DEFAULT_GATEWAY_MAX_COST = 5_000; // estimated objects one operation may fetch
 export const DEFAULT_GATEWAY_BODY_LIMIT_BYTES = 100 * 1024; // 100 KiB per request body
+export const DEFAULT_GATEWAY_WS_COALESCE_MS = 10; // ms a WebSocket message may wait to share one write; 0: each is written at once
 export const DEFAULT_SUBGRAPH_TIMEOUT_MS = 10_000; // 10 seconds per subgraph request
 export const DEFAULT_INGEST_WORKERS = 2; // ingest workers per process (two overlap one batch's commit with the next one's parsing)
 export const DEFAULT_INGEST_BATCH_MESSAGES = 200; // messages per ingest batch at most
@@ -82,6 +83,13 @@ export const environmentSchema = z.object({
   GATEWAY_MAX_TOKENS: positiveInt.default(DEFAULT_GATEWAY_MAX_TOKENS).describe('Most lexical tokens the gateway accepts in one GraphQL document'),
   GATEWAY_MAX_COST: positiveInt.default(DEFAULT_GATEWAY_MAX_COST).describe('Highest estimated cost (objects fetched, from list sizes and nesting) of one operation'),
   GATEWAY_BODY_LIMIT_BYTES: positiveInt.default(DEFAULT_GATEWAY_BODY_LIMIT_BYTES).describe('Largest request body the gateway reads, bytes'),
+  GATEWAY_WS_COALESCE_MS: z.coerce
+    .number({ error: 'must be a number of milliseconds' })
+    .int()
+    .min(0)
+    .max(1_000)
+    .default(DEFAULT_GATEWAY_WS_COALESCE_MS)
+    .describe('Messages the gateway sends one WebSocket within this many milliseconds go out in one write (fewer syscalls, up to this much more latency); 0 writes each at once'),
   SUBGRAPH_TIMEOUT_MS: positiveInt.default(DEFAULT_SUBGRAPH_TIMEOUT_MS).describe('Time a subgraph request may take before the gateway gives up, milliseconds'),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional().describe('HS256 secret for JWTs (development default when unset outside production)'),
   JWT_JWKS_URL: optionalUrl(['http', 'https']).describe('JWKS endpoint; when set, tokens are verified against it instead of JWT_SECRET'),

@@ -145,7 +145,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     if (routes((request.url ?? '/').split('?')[0] ?? '/', response)) return;
     void runtime(request, response);
   });
-  const websocket = serveGraphQLWebSocket({ server, runtime, path: GRAPHQL_PATH, auth });
+  const websocket = serveGraphQLWebSocket({ server, runtime, path: GRAPHQL_PATH, auth, coalesceMs: config.GATEWAY_WS_COALESCE_MS });
 
   const host = options.host ?? config.HOST;
   try {

@@ -7,6 +7,7 @@ import { getGraphQLWSOptions, type GatewayRuntime } from '@graphql-hive/gateway-
 import { useServer, type Extra } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { authenticate, bearerToken, type AuthOptions } from './plugins/useAuth.ts';
+import { createWriteCoalescer } from './socket-coalescing.ts';
 
 /** Close code and reason sent to every client when the gateway stops (RFC 6455 "going away"). */
 export const GOING_AWAY = { code: 1001, reason: 'Going away' } as const;
@@ -17,6 +18,11 @@ export interface GraphQLWebSocketOptions {
   /** @default '/graphql' */
   path?: string;
   auth: Pick<AuthOptions, 'tokens' | 'keySet'>;
+  /**
+   * Messages sent to a socket within this many ms go out in one write (GATEWAY_WS_COALESCE_MS,
+   * gateway/socket-coalescing.ts); 0 writes each message at once. @default 0 (the gateway passes GATEWAY_WS_COALESCE_MS, 10)
+   */
+  coalesceMs?: number;
 }
 
 export interface GraphQLWebSocket {
@@ -26,6 +32,9 @@ export interface GraphQLWebSocket {
 
 export function serveGraphQLWebSocket(options: GraphQLWebSocketOptions): GraphQLWebSocket {
   const sockets = new WebSocketServer({ server: options.server, path: options.path ?? '/graphql' });
+  const coalescer = options.coalesceMs ? createWriteCoalescer({ windowMs: options.coalesceMs }) : undefined;
+  // Registered before graphql-ws's own listener, so the socket is wrapped before its first message.
+  if (coalescer) sockets.on('connection', (socket) => coalescer.add(socket));
   // One WHATWG Request per connection: the request id and the token come from the upgrade request.
   const requests = new WeakMap<http.IncomingMessage, Request>();
   function requestFor(upgrade: http.IncomingMessage): Request {
@@ -60,6 +69,7 @@ export function serveGraphQLWebSocket(options: GraphQLWebSocketOptions): GraphQL
     async close() {
       for (const client of sockets.clients) client.close(GOING_AWAY.code, GOING_AWAY.reason);
       await server.dispose();
+      coalescer?.flush();
     },
   };
 }
