@@ -20,6 +20,7 @@ import type { FloorFleetReport } from './support/floor-fleet.ts';
 import { floorModes, MAX_BUFFERED_EVENTS, messageBytes, type FloorMode, type FloorRunReport, type FloorServerSettings } from './support/floor-server.ts';
 import { mergeBuckets, percentileOf } from './support/latency-histogram.ts';
 import { gitState, machine } from './support/report.ts';
+import { subscriberCounts } from './support/settings.ts';
 
 const RESULT_PATH = fileURLToPath(new URL('./results/subscriptions-floor.json', import.meta.url));
 const TARGET = { subscribers: 5_000, eventsPerSec: 100, p99Ms: 100 } as const;
@@ -29,12 +30,7 @@ const FD_HEADROOM = 64;
 
 const settings = z
   .object({
-    BENCH_SUBSCRIBERS: z
-      .string()
-      .default('250,500,1000,2000,5000')
-      .transform((list) => list.split(',').map((value) => Number(value.trim())))
-      .pipe(z.array(z.number().int().positive()).min(1))
-      .describe('Subscriber counts to try, in order'),
+    BENCH_SUBSCRIBERS: subscriberCounts('250,500,1000,2000,5000'),
     BENCH_FLOOR_MODES: z
       .string()
       .default(floorModes.join(','))

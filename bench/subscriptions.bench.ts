@@ -26,18 +26,14 @@ import { createBenchDatabase } from './support/bench-database.ts';
 import { forkChild, type ChildMessage } from './support/child-process.ts';
 import { createCleanupStack } from './support/cleanup.ts';
 import { mergeBuckets, percentileOf, type LatencyBuckets } from './support/latency-histogram.ts';
+import { subscriberCounts } from './support/settings.ts';
 
 const RESULT_PATH = fileURLToPath(new URL('./results/subscriptions.json', import.meta.url));
 const TARGET = { subscribers: 5_000, eventsPerSec: 100, p99Ms: 100 } as const;
 
 const settings = z
   .object({
-    BENCH_SUBSCRIBERS: z
-      .string()
-      .default('100,250,500,1000,5000')
-      .transform((list) => list.split(',').map((value) => Number(value.trim())))
-      .pipe(z.array(z.number().int().positive()).min(1))
-      .describe('Subscriber counts to try, in order'),
+    BENCH_SUBSCRIBERS: subscriberCounts('100,250,500,1000,5000'),
     BENCH_EVENT_RATE: z.coerce.number().positive().default(TARGET.eventsPerSec).describe('LineStateChanged events published per second'),
     BENCH_SECONDS: z.coerce.number().positive().default(10).describe('Measured publishing time per subscriber count'),
     BENCH_ADMIN_DATABASE_URL: z.string().url().default('postgresql://postgres@127.0.0.1:5432/postgres'),

@@ -41,3 +41,13 @@ export function loadBenchSettings(environment: Record<string, string | undefined
     adminDatabaseUrl: parsed.data.BENCH_ADMIN_DATABASE_URL,
   };
 }
+
+/** A benchmark knob that lists subscriber counts, e.g. `BENCH_SUBSCRIBERS=250,500,1000`. */
+export function subscriberCounts(defaultList: string) {
+  return z
+    .string()
+    .default(defaultList)
+    .transform((list) => list.split(',').map((value) => Number(value.trim())))
+    .pipe(z.array(z.number().int().positive()).min(1))
+    .describe('Subscriber counts to try, in order');
+}
