@@ -68,7 +68,7 @@ interface RunResult {
   closedEarly: number;
   /** Growth of the gateway process's RSS from before the clients connected, MB per subscriber. */
   rssMbPerSubscriber: number;
-  /** The gateway process's CPU during the measured run, ms per second (1000 = one core). */
+  /** The gateway process's CPU from the first publish until the last result settled, ms per second (1000 = one core). */
   gatewayCpuMsPerSec: number;
   holds: boolean;
 }
@@ -159,6 +159,7 @@ try {
 
       const total = Math.round(settings.BENCH_EVENT_RATE * settings.BENCH_SECONDS);
       const cpuBefore = await gatewayCpuMs();
+      const cpuSince = performance.now();
       let publishFailures = 0;
       const start = performance.now();
       for (let index = 0; index < total; index++) {
@@ -183,6 +184,9 @@ try {
         mergeBuckets(buckets, report.buckets);
       }
       const cpuMs = (await gatewayCpuMs()) - cpuBefore;
+      // Over the time it was measured (publishing and settling): a saturated gateway works on after
+      // the last publish, so dividing by the publishing time alone read above 2 cores.
+      const cpuSeconds = (performance.now() - cpuSince) / 1000;
       const all = [...buckets.entries()];
       const run: RunResult = {
         subscribers,
@@ -196,7 +200,7 @@ try {
         errors,
         closedEarly: report.closedEarly,
         rssMbPerSubscriber: Math.round(((rssAfter - rssBefore) / subscribers) * 1000) / 1000,
-        gatewayCpuMsPerSec: Math.round(cpuMs / publishSeconds),
+        gatewayCpuMsPerSec: Math.round(cpuMs / cpuSeconds),
         holds: false,
       };
       run.holds = run.p99Ms < TARGET.p99Ms && run.lost === 0 && run.errors === 0 && run.eventsPerSec >= settings.BENCH_EVENT_RATE * 0.95;
