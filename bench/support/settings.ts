@@ -4,10 +4,12 @@ import { z } from 'zod';
 import { DEFAULT_ADMIN_DATABASE_URL } from './bench-database.ts';
 
 export const DEFAULT_WARMUP_SECONDS = 3;
-export const DEFAULT_DURATION_SECONDS = 10;
+// 20 s in 4 rounds per variant: with 10 s in 2, oursVsHive scattered 0.80–0.94 run to run on the
+// shared 2-core machine; with these, 0.92–1.04 in four runs (docs/GATEWAY.md, Performance).
+export const DEFAULT_DURATION_SECONDS = 20;
 export const DEFAULT_CONNECTIONS = 10;
 /** Measured time is split into rounds that visit every variant in turn, so drift hits all alike. */
-export const DEFAULT_ROUNDS = 2;
+export const DEFAULT_ROUNDS = 4;
 
 const seconds = z.coerce.number({ error: 'must be a number of seconds' }).min(0);
 
