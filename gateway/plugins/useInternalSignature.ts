@@ -23,36 +23,35 @@ export interface InternalSignatureOptions {
 const REUSE_SIGNATURE_MS = (INTERNAL_TOKEN_LIFETIME_SECONDS * 1_000) / 2; // 30 seconds
 const MAX_CACHED_SIGNATURES = 10_000; // callers
 
+/** A signed header and the time until which it may be sent. */
+interface SignedHeader {
+  signature: Promise<string>;
+  until: number;
+}
+
 export function useInternalSignature(options: InternalSignatureOptions): GatewayPlugin {
-  // One signature per request context (parallel subgraph calls share the promise), and one per
-  // caller for a while (signing is a measurable part of the gateway's CPU per request).
-  // A context can outlive a signature: a subscription resolves each event with its subscriber's
-  // context for as long as it runs, so the context's entry expires like the caller's.
-  const signatures = new WeakMap<object, { signature: Promise<string>; until: number }>();
-  const byCaller = new ExpiringCache<Promise<string>>(MAX_CACHED_SIGNATURES);
-  const byClaims = new WeakMap<object, { signature: Promise<string>; until: number }>();
+  // One signature per caller for a while (signing is a measurable part of the gateway's CPU per
+  // request); parallel subgraph calls share its promise. Found by the caller's claims object
+  // (useAuth hands out one per verified token), else by the claims' JSON (another token of the
+  // same caller). A subscription resolves each event with its subscriber's context for hours, so
+  // every lookup checks `until`, which counts from the signing.
+  const byCaller = new ExpiringCache<SignedHeader>(MAX_CACHED_SIGNATURES);
+  const byClaims = new WeakMap<object, SignedHeader>();
   function signatureFor(context: object): Promise<string> | undefined {
-    const now = Date.now();
-    const cached = signatures.get(context);
-    if (cached && cached.until > now) return cached.signature;
     const claims = options.callers.get(context);
     if (!claims) return undefined;
-    // useAuth hands out one claims object per verified token, so most requests end here.
-    const ofClaims = byClaims.get(claims);
-    if (ofClaims && ofClaims.until > now) {
-      signatures.set(context, ofClaims);
-      return ofClaims.signature;
+    const now = Date.now();
+    let signed = byClaims.get(claims);
+    if (!signed || signed.until <= now) {
+      const callerKey = JSON.stringify(claims);
+      signed = byCaller.get(callerKey, now);
+      if (!signed) {
+        signed = { signature: signInternalToken(claims, options.secret), until: now + REUSE_SIGNATURE_MS };
+        byCaller.set(callerKey, signed, signed.until);
+      }
+      byClaims.set(claims, signed);
     }
-    const callerKey = JSON.stringify(claims);
-    let signature = byCaller.get(callerKey);
-    if (!signature) {
-      signature = signInternalToken(claims, options.secret);
-      byCaller.set(callerKey, signature, now + REUSE_SIGNATURE_MS);
-    }
-    const entry = { signature, until: now + REUSE_SIGNATURE_MS };
-    signatures.set(context, entry);
-    byClaims.set(claims, entry);
-    return signature;
+    return signed.signature;
   }
   return {
     onSubgraphExecute({ executionRequest, setExecutionRequest }) {
