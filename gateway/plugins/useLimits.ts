@@ -53,6 +53,8 @@ export function tooComplex(limit: Limit, maximum: number, actual: number): Graph
   });
 }
 
+type CostArguments = Pick<ExecutionArgs, 'schema' | 'document' | 'operationName' | 'variableValues'>;
+
 /** Distinct query texts whose token count is remembered, and the longest one remembered. */
 const MAX_REMEMBERED_QUERIES = 1_000;
 const MAX_REMEMBERED_QUERY_LENGTH = 8_192; // characters: at most ~16 MB of remembered texts
@@ -76,7 +78,7 @@ function rememberedMeasures(assumedListSize: number) {
       return count;
     },
     /** `undefined` when the operation is not in the document (execution reports that). */
-    cost({ schema, document, operationName, variableValues }: Pick<ExecutionArgs, 'schema' | 'document' | 'operationName' | 'variableValues'>): number | undefined {
+    cost({ schema, document, operationName, variableValues }: CostArguments): number | undefined {
       let documents = costs.get(schema);
       if (!documents) costs.set(schema, (documents = new WeakMap()));
       let perDocument = documents.get(document);
@@ -103,6 +105,11 @@ export function useLimits(options: LimitsOptions = {}): GatewayPlugin {
   const assumedListSize = options.assumedListSize ?? DEFAULT_ASSUMED_LIST_SIZE;
   const bodyLimit = options.bodyLimitBytes ?? DEFAULT_GATEWAY_BODY_LIMIT_BYTES;
   const measures = rememberedMeasures(assumedListSize);
+  // Queries and subscriptions alike, once variables are known.
+  function refuseTooCostly({ args, setResultAndStopExecution }: { args: CostArguments; setResultAndStopExecution: (result: { errors: GraphQLError[] }) => void }): void {
+    const cost = measures.cost(args);
+    if (cost !== undefined && cost > maxCost) setResultAndStopExecution({ errors: [tooComplex('cost', maxCost, cost)] });
+  }
 
   const shapeRule: ValidationRule = (context) => ({
     OperationDefinition(operation) {
@@ -136,13 +143,7 @@ export function useLimits(options: LimitsOptions = {}): GatewayPlugin {
     onValidate({ addValidationRule }) {
       addValidationRule(shapeRule);
     },
-    onExecute({ args, setResultAndStopExecution }) {
-      const cost = measures.cost(args);
-      if (cost !== undefined && cost > maxCost) setResultAndStopExecution({ errors: [tooComplex('cost', maxCost, cost)] });
-    },
-    onSubscribe({ args, setResultAndStopExecution }) {
-      const cost = measures.cost(args);
-      if (cost !== undefined && cost > maxCost) setResultAndStopExecution({ errors: [tooComplex('cost', maxCost, cost)] });
-    },
+    onExecute: refuseTooCostly,
+    onSubscribe: refuseTooCostly,
   };
 }
